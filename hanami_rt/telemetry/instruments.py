@@ -1,0 +1,147 @@
+"""Every Prometheus instrument of hanami-rt, defined once and bound to a given registry.
+
+Cardinality rule for the `cluster` label: its value is the cluster id (never a user-chosen
+name); a process keeps series only for clusters it has touched and `forget_cluster` drops them
+when a cluster is deleted or unloaded. At most `max_clusters` ids get their own series; work on
+any further cluster is counted under cluster="_other" until an id is forgotten. The label `op`
+is one of a fixed set (learn, infer, ...), `transport` is "ws" or "http", `route_or_op` is a
+route template ("/v1/projects/{project}") or a websocket op, never a raw path.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["DURATION_BUCKETS", "OTHER_CLUSTER", "Instruments"]
+
+DURATION_BUCKETS: tuple[float, ...] = (
+    50e-6, 100e-6, 250e-6, 500e-6,
+    1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3, 250e-3, 500e-3,
+    1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
+"""Request latency buckets from 50 us (a small infer) to 10 s (a big batch or a slow route)."""
+
+OTHER_CLUSTER = "_other"
+"""The `cluster` label value that absorbs clusters beyond `max_clusters`."""
+
+
+class Instruments:
+    """Holds every hanami_* instrument, created against one registry (a fresh one per test)."""
+
+    def __init__(self, registry: CollectorRegistry, *, max_clusters: int = 1000) -> None:
+        self.max_clusters = max_clusters
+        self._clusters: set[str] = set()
+        self._lock = threading.Lock()
+        self.requests = Counter(
+            "hanami_requests",
+            "Requests handled, by transport (ws|http), route template or websocket op, status.",
+            ["transport", "route_or_op", "status"],
+            registry=registry,
+        )
+        self.request_duration = Histogram(
+            "hanami_request_duration_seconds",
+            "Time from a request's arrival to its reply, by transport and route or op.",
+            ["transport", "route_or_op"],
+            buckets=DURATION_BUCKETS,
+            registry=registry,
+        )
+        self.ws_connections = Gauge(
+            "hanami_ws_connections", "Websocket connections open now.", registry=registry
+        )
+        self.ws_inflight = Gauge(
+            "hanami_ws_inflight",
+            "Websocket requests received and not yet answered.",
+            registry=registry,
+        )
+        self.cluster_neurons = Gauge(
+            "hanami_cluster_neurons", "Neurons in a cluster.", ["cluster"], registry=registry
+        )
+        self.cluster_synapses = Gauge(
+            "hanami_cluster_synapses", "Synapses in a cluster.", ["cluster"], registry=registry
+        )
+        self.cluster_bytes = Gauge(
+            "hanami_cluster_bytes",
+            "Memory held by a cluster's arrays.",
+            ["cluster"],
+            registry=registry,
+        )
+        self.cluster_samples_learned = Counter(
+            "hanami_cluster_samples_learned",
+            "Samples a cluster has learned.",
+            ["cluster"],
+            registry=registry,
+        )
+        self.cluster_samples_inferred = Counter(
+            "hanami_cluster_samples_inferred",
+            "Samples a cluster has inferred.",
+            ["cluster"],
+            registry=registry,
+        )
+        self.cluster_energy = Counter(
+            "hanami_cluster_energy_joules",
+            "Energy attributed to a cluster's work by its share of CPU time; "
+            'source="rapl" is measured package energy, source="estimated" is CPU time '
+            "times a configured watts-per-core figure.",
+            ["cluster", "op", "source"],
+            registry=registry,
+        )
+        self.tasks = Gauge("hanami_tasks", "Dataset tasks by state.", ["state"], registry=registry)
+        self.task_samples = Counter(
+            "hanami_task_samples",
+            "Samples processed by dataset tasks, by task type (train|request).",
+            ["type"],
+            registry=registry,
+        )
+
+    def cluster_label(self, cluster_id: str) -> str:
+        """The `cluster` label value for `cluster_id`, applying the cardinality rule above."""
+        with self._lock:
+            if cluster_id in self._clusters:
+                return cluster_id
+            if len(self._clusters) < self.max_clusters:
+                self._clusters.add(cluster_id)
+                return cluster_id
+            return OTHER_CLUSTER
+
+    def set_cluster_size(self, cluster_id: str, neurons: int, synapses: int, nbytes: int) -> None:
+        """Record a cluster's current size (after growth or load)."""
+        label = self.cluster_label(cluster_id)
+        if label == OTHER_CLUSTER:
+            return  # sizes of many clusters cannot be summed meaningfully into one gauge
+        self.cluster_neurons.labels(label).set(neurons)
+        self.cluster_synapses.labels(label).set(synapses)
+        self.cluster_bytes.labels(label).set(nbytes)
+
+    def forget_cluster(self, cluster_id: str) -> None:
+        """Drop every series of a deleted or unloaded cluster and free its slot."""
+        with self._lock:
+            if cluster_id not in self._clusters:
+                return
+            self._clusters.discard(cluster_id)
+        for gauge in (self.cluster_neurons, self.cluster_synapses, self.cluster_bytes):
+            _remove(gauge, cluster_id)
+        for counter in (self.cluster_samples_learned, self.cluster_samples_inferred):
+            _remove(counter, cluster_id)
+        # Energy series carry two more labels; drop every child whose cluster matches.
+        for labels in _children(self.cluster_energy):
+            if labels[0] == cluster_id:
+                _remove(self.cluster_energy, *labels)
+
+
+def _children(metric: Counter) -> list[tuple[str, ...]]:
+    """Label tuples of a metric's existing children (prometheus_client has no public list)."""
+    return [
+        tuple(sample.labels[name] for name in ("cluster", "op", "source"))
+        for family in metric.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    ]
+
+
+def _remove(metric: Counter | Gauge, *labels: str) -> None:
+    try:
+        metric.remove(*labels)
+    except KeyError:
+        pass
