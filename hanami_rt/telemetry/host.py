@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +37,12 @@ def install_host_telemetry(
     watts_per_core: float,
     sysfs_root: Path | str = "/sys",
     procfs_root: Path | str = "/proc",
+    clock: Callable[[], float] = time.monotonic,
 ) -> HostTelemetry:
     """Register RAPL, CPU-frequency and temperature collectors on `registry`, wire energy
-    attribution into `instruments.cluster_energy`, and return the pieces the server keeps."""
-    rapl = RaplMeter(sysfs_root)
+    attribution into `instruments.cluster_energy`, and return the pieces the server keeps.
+    `clock` times the power intervals; tests pass a hand-moved one."""
+    rapl = RaplMeter(sysfs_root, clock=clock)
     cpu_frequency = CpuFrequencyReader(sysfs_root, procfs_root)
     temperature = TemperatureReader(sysfs_root)
     registry.register(RaplCollector(rapl))
