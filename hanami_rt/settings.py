@@ -1,0 +1,185 @@
+"""One frozen Settings for the whole server: embedded defaults < TOML file < HANAMI_* env < flags.
+
+Every field below is documented; its environment variable is `HANAMI_` + the field name in upper
+case (e.g. `HANAMI_PORT=8080`), and its TOML key is the field name (top level, no tables).
+Relative paths are resolved against the working directory when the settings are loaded, and
+paths left empty default to files under `data_dir`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HANAMI_"
+
+
+class SettingsError(ValueError):
+    """A setting has an unknown name or a value of the wrong type or range."""
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The server's configuration; build it with `load_settings`, never mutate it."""
+
+    host: str = field(default="127.0.0.1", metadata=_doc("address to listen on"))
+    port: int = field(default=11418, metadata=_doc("TCP port to listen on"))
+    data_dir: Path = field(default=Path("data"), metadata=_doc("where all state lives"))
+    database_path: Path | None = field(
+        default=None, metadata=_doc("SQLite file; default <data_dir>/hanami.sqlite3")
+    )
+    jwt_key_file: Path | None = field(
+        default=None, metadata=_doc("JWT signing key; default <data_dir>/jwt.key (made once)")
+    )
+    token_lifetime_s: int = field(default=3600, metadata=_doc("JWT lifetime in seconds"))
+    policy_file: Path | None = field(
+        default=None, metadata=_doc("access policy TOML; default: the one shipped in the package")
+    )
+    admin_user: str = field(default="admin", metadata=_doc("id of the first admin"))
+    admin_password: str | None = field(
+        default=None, metadata=_doc("first admin's password; generated and printed if unset")
+    )
+    max_body_bytes: int = field(default=4 << 20, metadata=_doc("largest REST request body"))
+    scrypt_n: int = field(default=1 << 14, metadata=_doc("scrypt cost (power of 2, >= 2)"))
+    scrypt_r: int = field(default=8, metadata=_doc("scrypt block size"))
+    scrypt_p: int = field(default=1, metadata=_doc("scrypt parallelism"))
+    login_max_failures: int = field(
+        default=5, metadata=_doc("failed logins per user within the window before 429")
+    )
+    login_window_s: int = field(default=60, metadata=_doc("failed-login window in seconds"))
+    worker_threads: int = field(
+        default=0, metadata=_doc("threads running network work; 0 = one per CPU core")
+    )
+    persist_interval_s: float = field(
+        default=30.0, metadata=_doc("seconds between saves of changed clusters")
+    )
+    warmup: bool = field(default=True, metadata=_doc("compile the kernels before /readyz"))
+    log_level: str = field(default="info", metadata=_doc("uvicorn log level"))
+
+    @property
+    def database_file(self) -> Path:
+        """The SQLite file actually used."""
+        return self.database_path or self.data_dir / "hanami.sqlite3"
+
+    @property
+    def jwt_key_path(self) -> Path:
+        """The JWT key file actually used."""
+        return self.jwt_key_file or self.data_dir / "jwt.key"
+
+    @property
+    def workers(self) -> int:
+        """Number of worker threads actually used."""
+        return self.worker_threads or os.cpu_count() or 1
+
+    def __post_init__(self) -> None:
+        checks = [
+            (1 <= self.port <= 65535 or self.port == 0, "port must be 0..65535"),
+            (self.token_lifetime_s > 0, "token_lifetime_s must be positive"),
+            (self.max_body_bytes > 0, "max_body_bytes must be positive"),
+            (
+                self.scrypt_n >= 2 and self.scrypt_n & (self.scrypt_n - 1) == 0,
+                "scrypt_n must be a power of 2 and at least 2",
+            ),
+            (self.scrypt_r >= 1 and self.scrypt_p >= 1, "scrypt_r and scrypt_p must be >= 1"),
+            (self.login_max_failures >= 1, "login_max_failures must be >= 1"),
+            (self.login_window_s >= 1, "login_window_s must be >= 1"),
+            (self.worker_threads >= 0, "worker_threads must be >= 0 (0 = one per core)"),
+            (self.persist_interval_s > 0, "persist_interval_s must be positive"),
+            (self.admin_user != "", "admin_user must not be empty"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SettingsError(message)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(environment variable, default, meaning) for every setting, for --help and docs."""
+    defaults = Settings()
+    return [
+        (ENV_PREFIX + name.upper(), repr(getattr(defaults, name)), str(f.metadata["doc"]))
+        for name, f in _FIELDS.items()
+    ]
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    """Turn a TOML value or an environment string into the field's type, or explain why not."""
+    kind = str(_FIELDS[name].type)
+    optional = "None" in kind
+    if optional and (value is None or value == ""):
+        return None
+    try:
+        if kind.startswith("Path"):
+            if not isinstance(value, str):
+                raise TypeError
+            return Path(value).expanduser().absolute()
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise TypeError
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise TypeError
+            return int(value)
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise TypeError
+            return float(value)
+        if not isinstance(value, str):
+            raise TypeError
+        return value
+    except (TypeError, ValueError):
+        raise SettingsError(
+            f"{source}: {name} = {value!r} is not a valid {kind}; fix or remove it"
+        ) from None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Merge defaults, a TOML file (HANAMI_CONFIG if none given), environment and overrides."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(env[ENV_PREFIX + "CONFIG"])
+    if config_file is not None:
+        try:
+            data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read config file {config_file}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config file {config_file} is not valid TOML: {exc}") from None
+        for key, value in data.items():
+            if key not in _FIELDS:
+                raise SettingsError(
+                    f"{config_file}: unknown setting {key!r}; known: {', '.join(_FIELDS)}"
+                )
+            values[key] = _coerce(key, value, str(config_file))
+    for name in _FIELDS:
+        var = ENV_PREFIX + name.upper()
+        if var in env:
+            values[name] = _coerce(name, env[var], var)
+    for name, value in (overrides or {}).items():
+        if name not in _FIELDS:
+            raise SettingsError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = _coerce(name, str(value) if isinstance(value, Path) else value, name)
+    values.setdefault("data_dir", Path("data").absolute())
+    return Settings(**values)

@@ -1,0 +1,159 @@
+"""The database handle: one aiosqlite connection, versioned idempotent migrations, a clock.
+
+SQL lives only in this package; swapping SQLite for PostgreSQL means rewriting these modules and
+nothing above them. Times are stored as UTC ISO-8601 strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+# (version, statements). Append only: never edit an applied migration, add a new one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                is_admin INTEGER NOT NULL,
+                created TEXT NOT NULL)""",
+            """CREATE TABLE projects (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created TEXT NOT NULL)""",
+            """CREATE TABLE memberships (
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                is_project_admin INTEGER NOT NULL,
+                created TEXT NOT NULL,
+                PRIMARY KEY (user_id, project_id))""",
+            """CREATE TABLE clusters (
+                id TEXT PRIMARY KEY,
+                project_id TEXT NOT NULL REFERENCES projects(id),
+                owner_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                template TEXT NOT NULL,
+                seed INTEGER NOT NULL,
+                created TEXT NOT NULL,
+                saved TEXT,
+                UNIQUE (project_id, name))""",
+            """CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                time TEXT NOT NULL,
+                user_id TEXT,
+                project_id TEXT,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                status INTEGER NOT NULL)""",
+            """CREATE TABLE error_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                time TEXT NOT NULL,
+                user_id TEXT,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                error_type TEXT NOT NULL,
+                message TEXT NOT NULL,
+                traceback TEXT NOT NULL)""",
+        ),
+    ),
+)
+
+Row = dict[str, Any]
+
+
+def utc_now() -> str:
+    """The current time as UTC ISO-8601 with microseconds and a `Z`."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+class Database:
+    """An open database: run statements, read rows as dicts, apply migrations."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._conn = connection
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating parent directories) and migrate the database at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        db = cls(conn)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        """Close the connection; the handle is unusable afterwards."""
+        await self._conn.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply the migrations not applied yet, each in one transaction; returns their versions."""
+        await self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "applied TEXT NOT NULL)"
+        )
+        done = {
+            int(r["version"]) for r in await self.fetch_all("SELECT version FROM schema_migrations")
+        }
+        applied = []
+        for version, statements in MIGRATIONS:
+            if version in done:
+                continue
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in statements:
+                    await self._conn.execute(statement)
+                await self._conn.execute(
+                    "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)",
+                    (version, utc_now()),
+                )
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+            applied.append(version)
+        return applied
+
+    async def schema_version(self) -> int:
+        """The highest applied migration."""
+        row = await self.fetch_one("SELECT MAX(version) AS v FROM schema_migrations")
+        return int(row["v"]) if row and row["v"] is not None else 0
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement (autocommitted); returns the number of rows changed."""
+        cursor = await self._conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return int(count)
+
+    async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one INSERT; returns the new row's integer key."""
+        cursor = await self._conn.execute(sql, params)
+        key = cursor.lastrowid
+        await cursor.close()
+        return int(key or 0)
+
+    async def fetch_all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """All rows of a query, as dicts."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return [dict(r) for r in rows]
+
+    async def fetch_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        cursor = await self._conn.execute(sql, tuple(params))
+        row = await cursor.fetchone()
+        await cursor.close()
+        return dict(row) if row is not None else None

@@ -1,0 +1,65 @@
+"""Repositories of the `audit_log` and `error_log` tables (append-only, paged by `seq`)."""
+
+from __future__ import annotations
+
+from hanami_rt.storage.database import Database, utc_now
+from hanami_rt.storage.records import AuditEntry, ErrorEntry
+
+
+class AuditLogRepository:
+    """Append and page through the record of mutating requests."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(
+        self, user_id: str | None, project_id: str | None, method: str, path: str, status: int
+    ) -> None:
+        """Record one request."""
+        await self._db.insert(
+            "INSERT INTO audit_log (time, user_id, project_id, method, path, status) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (utc_now(), user_id, project_id, method, path, status),
+        )
+
+    async def page(
+        self, after: int = 0, limit: int = 100, project_id: str | None = None
+    ) -> list[AuditEntry]:
+        """Up to `limit` entries with seq > `after`, oldest first (optionally one project's)."""
+        sql = "SELECT * FROM audit_log WHERE seq > ?"
+        params: list[object] = [after]
+        if project_id is not None:
+            sql, params = sql + " AND project_id = ?", [*params, project_id]
+        rows = await self._db.fetch_all(sql + " ORDER BY seq LIMIT ?", [*params, limit])
+        return [AuditEntry(**r) for r in rows]
+
+
+class ErrorLogRepository:
+    """Append and page through unexpected exceptions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def append(
+        self,
+        error_id: str,
+        user_id: str | None,
+        method: str,
+        path: str,
+        error_type: str,
+        message: str,
+        traceback: str,
+    ) -> None:
+        """Record one unexpected exception under its error id."""
+        await self._db.insert(
+            "INSERT INTO error_log (id, time, user_id, method, path, error_type, message, "
+            "traceback) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (error_id, utc_now(), user_id, method, path, error_type, message, traceback),
+        )
+
+    async def page(self, after: int = 0, limit: int = 100) -> list[ErrorEntry]:
+        """Up to `limit` entries with seq > `after`, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM error_log WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+        )
+        return [ErrorEntry(**r) for r in rows]
