@@ -16,7 +16,7 @@ __all__ = ["OnceLog", "read_int", "read_text", "unique_labels"]
 
 def read_text(path: Path) -> str:
     """The stripped contents of `path`; raises OSError like `open` (PermissionError, ...)."""
-    return path.read_text(encoding="ascii", errors="replace").strip()
+    return path.read_text(encoding="utf-8", errors="replace").strip()
 
 
 def read_int(path: Path) -> int:

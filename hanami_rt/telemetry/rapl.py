@@ -51,23 +51,18 @@ class RaplReading:
     joules_total: dict[str, float] = field(default_factory=dict)
     watts: dict[str, float] = field(default_factory=dict)
     package_joules_total: float | None = None
-
-    @property
-    def package_watts(self) -> float | None:
-        """Summed power of the package zones over the last interval, None if unknown."""
-        values = [w for label, w in self.watts.items() if _is_package_label(label)]
-        return sum(values) if values else None
-
-
-def _is_package_label(label: str) -> bool:
-    return label.startswith("package") and "/" not in label
+    """Sum over the top-level package zones (what attribution splits); None without any."""
+    package_watts: float | None = None
+    """Sum of the package zones' power over the last interval; None until there is one."""
 
 
 class RaplMeter:
     """Reads RAPL zones under `sysfs_root`, turning wrapping `energy_uj` into monotonic joules.
 
     Power is the energy difference over the last interval of at least `min_interval` seconds,
-    so a scrape right after a sampler tick does not divide by a millisecond. Thread-safe.
+    so a scrape right after a sampler tick does not divide by a millisecond. A wrap is only
+    seen if reads come more often than the counter's range lasts (tens of minutes at full
+    power); the sampler reads every second. Thread-safe.
     """
 
     def __init__(
@@ -91,6 +86,7 @@ class RaplMeter:
             totals: dict[str, float] = {}
             watts: dict[str, float] = {}
             package: float | None = None
+            package_watts: float | None = None
             for zone in self._zones():
                 state = self._advance(zone, now)
                 if state is None:
@@ -100,7 +96,9 @@ class RaplMeter:
                     watts[zone.label] = state.watts
                 if zone.is_package:
                     package = (package or 0.0) + state.total_uj / _UJ_PER_J
-            return RaplReading(totals, watts, package)
+                    if state.watts is not None:
+                        package_watts = (package_watts or 0.0) + state.watts
+            return RaplReading(totals, watts, package, package_watts)
 
     def _zones(self) -> list[_Zone]:
         dirs = sorted(self._base.glob("intel-rapl:*"), key=lambda p: _zone_key(p.name))
@@ -133,11 +131,11 @@ class RaplMeter:
             raw = hostfiles.read_int(path)
         except PermissionError:
             self._once.warning(
-                f"perm:{zone.label}",
-                "RAPL: %s is readable only by root since Linux 5.10 (CVE-2020-8694); series "
-                "for zone %s are absent (run as root or grant read access to energy_uj)",
+                "perm",
+                "RAPL: %s is readable only by root since Linux 5.10 (CVE-2020-8694); its "
+                "series and those of any other zone denied are absent (run as root or grant "
+                "read access to energy_uj, e.g. with a udev rule)",
                 path,
-                zone.label,
             )
             return None
         except (OSError, ValueError) as exc:

@@ -5,6 +5,7 @@ Pure and clock-free: one `add` is one second. The sampler decides when a second 
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 
 __all__ = ["RING_SIZES", "MeasurementRings"]
@@ -18,6 +19,7 @@ class MeasurementRings:
     """One measured quantity (e.g. package power) kept at four resolutions, oldest first.
 
     A missing sample is None; a rolled mean ignores Nones and is None only when all were.
+    Thread-safe: the sampler adds from a worker thread while a request takes a snapshot.
     """
 
     def __init__(self) -> None:
@@ -25,9 +27,14 @@ class MeasurementRings:
         self._rings: list[deque[float | None]] = [deque(maxlen=n) for n in RING_SIZES.values()]
         self._periods = list(RING_SIZES.values())[:-1]
         self._pending: list[list[float | None]] = [[] for _ in self._periods]
+        self._lock = threading.Lock()
 
     def add(self, value: float | None) -> None:
         """Record the sample of one second and roll full periods into the coarser rings."""
+        with self._lock:
+            self._add(value)
+
+    def _add(self, value: float | None) -> None:
         level = 0
         carried: float | None = value
         while True:
@@ -44,7 +51,8 @@ class MeasurementRings:
 
     def snapshot(self) -> dict[str, list[float | None]]:
         """`{"seconds": [...], "minutes": [...], "hours": [...], "days": [...]}`, oldest first."""
-        return {name: list(ring) for name, ring in zip(self._names, self._rings, strict=True)}
+        with self._lock:
+            return {name: list(ring) for name, ring in zip(self._names, self._rings, strict=True)}
 
 
 def _mean(values: list[float | None]) -> float | None:

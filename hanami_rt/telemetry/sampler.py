@@ -118,6 +118,8 @@ def _delta(previous: float | None, current: float | None) -> float | None:
 
 async def run_sampler(sampler: HostSampler, interval: float = 1.0) -> None:
     """Tick `sampler` every `interval` seconds until cancelled; overruns become gaps."""
+    if interval <= 0:
+        raise ValueError(f"interval must be positive, got {interval}")
     loop = asyncio.get_running_loop()
     next_at = loop.time()
     failures = 0
