@@ -264,6 +264,16 @@ def replies(v: Vectors) -> None:
         ("rate_limited", 14, "over 1000 requests/s on this connection; slow down"),
         ("internal", 15, "internal error (logged as 7f3a); the request may not have applied"),
     ]
+    v.reply(
+        "reply_error_rate_limited_retry_after",
+        "error",
+        {
+            "id": 16,
+            "ok": False,
+            "error": {"code": "rate_limited", "message": "slow down", "retry_after": 2},
+        },
+        "A rate_limited error saying when to retry (seconds).",
+    )
     for code, rid, message in errors:
         suffix = "_no_id" if rid is None else ""
         v.reply(

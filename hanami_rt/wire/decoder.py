@@ -88,7 +88,10 @@ def decode_reply(frame: bytes) -> Reply:
         code, message = error.get("code"), error.get("message")
         if type(code) is not str or type(message) is not str:
             raise WireError(_INVALID, "'error' needs 'code' and 'message': strings")
-        return ErrorReply(raw_id, _CODES.get(code, code), message)
+        retry_after = error.get("retry_after")
+        if retry_after is not None and not (type(retry_after) is int and retry_after >= 0):
+            raise WireError(_INVALID, "'error.retry_after' must be a non-negative integer")
+        return ErrorReply(raw_id, _CODES.get(code, code), message, retry_after)
     if ok is not True:
         raise WireError(_INVALID, "reply needs 'ok': a boolean")
     if "outputs" in msg:

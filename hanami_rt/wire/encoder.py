@@ -45,9 +45,13 @@ def encode_auth_ok(id: int | None, expires_at: int | None) -> bytes:
     return _packb({"id": id, "ok": True, "expires_at": expires_at})  # type: ignore[no-any-return]
 
 
-def encode_error(id: int | None, code: ErrorCode | str, message: str) -> bytes:
-    """An error reply: `{"id", "ok": false, "error": {"code", "message"}}`."""
-    error = {"code": str(code), "message": message}
+def encode_error(
+    id: int | None, code: ErrorCode | str, message: str, retry_after: int | None = None
+) -> bytes:
+    """An error reply: `{"id", "ok": false, "error": {"code", "message"[, "retry_after"]}}`."""
+    error: dict[str, object] = {"code": str(code), "message": message}
+    if retry_after is not None:
+        error["retry_after"] = retry_after
     return _packb({"id": id, "ok": False, "error": error})  # type: ignore[no-any-return]
 
 
@@ -60,8 +64,8 @@ def encode_reply(reply: Reply) -> bytes:
             return encode_pong(rid)
         case AuthReply(id=rid, expires_at=expires_at):
             return encode_auth_ok(rid, expires_at)
-        case ErrorReply(id=rid, code=code, message=message):
-            return encode_error(rid, code, message)
+        case ErrorReply(id=rid, code=code, message=message, retry_after=retry_after):
+            return encode_error(rid, code, message, retry_after)
 
 
 def encode_request(request: Request) -> bytes:

@@ -87,11 +87,13 @@ class ErrorReply:
     """A refused request; `id` is None when the request's id could not be read.
 
     `code` is an ErrorCode when sent by this server; a decoded reply keeps unknown codes as str.
+    `retry_after` (seconds) may come with `rate_limited`.
     """
 
     id: int | None
     code: ErrorCode | str
     message: str
+    retry_after: int | None = None
 
 
 Reply: TypeAlias = OutputsReply | PongReply | AuthReply | ErrorReply

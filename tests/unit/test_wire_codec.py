@@ -94,6 +94,15 @@ def test_replies_as_bytes() -> None:
     )
 
 
+def test_error_with_retry_after_as_bytes() -> None:
+    assert encode_error(4, ErrorCode.RATE_LIMITED, "w", retry_after=2) == (
+        b"\x83\xa2id\x04\xa2ok\xc2\xa5error\x83\xa4code\xacrate_limited\xa7message\xa1w"
+        b"\xabretry_after\x02"
+    )
+    reply = decode_reply(encode_error(4, ErrorCode.RATE_LIMITED, "w", retry_after=2))
+    assert reply == ErrorReply(4, ErrorCode.RATE_LIMITED, "w", 2)
+
+
 def test_outputs_accept_any_numeric_array_and_flatten_it() -> None:
     expected = encode_outputs(1, {"y": np.array([0.5, 1.0, 0.5, 1.0], np.float32)})
     assert encode_outputs(1, {"y": [0.5, 1, 0.5, 1.0]}) == expected
@@ -252,6 +261,7 @@ def test_wire_error_carries_code_message_and_id() -> None:
         b"\x83\xa2id\xff\xa2ok\xc3\xaaexpires_at\x01",  # negative id
         b"\x83\xa2id\x01\xa2ok\xc3\xaaexpires_at\xa1x",  # expires_at a str
         b"\x83\xa2id\x01\xa2ok\xc3\xa7outputs\x81\xa1y\xc4\x01\x00",  # 1-byte bin
+        encode_error(1, "rate_limited", "m", retry_after=-1),
     ],
 )
 def test_malformed_replies_are_invalid_messages(frame: bytes) -> None:

@@ -95,6 +95,7 @@ def test_reply_vectors_decode_to_their_meaning_and_reencode(name: str) -> None:
         case ErrorReply():
             assert meta["schema"] == "error"
             assert (reply.code, reply.message) == (msg["error"]["code"], msg["error"]["message"])
+            assert reply.retry_after == msg["error"].get("retry_after")
     assert encode_reply(reply) == _canonical(frame, meta)
 
 
