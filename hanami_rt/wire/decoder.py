@@ -125,12 +125,14 @@ def _require_id(msg: dict[str, Any], rid: int | None) -> int:
 
 
 def _reply_id(raw_id: int | None) -> int:
+    """Replies to learn, infer and ping always carry the request's id."""
     if raw_id is None:
         raise WireError(_INVALID, "reply needs 'id': an integer")
     return raw_id
 
 
 def _cluster(msg: dict[str, Any], rid: int) -> str:
+    """The cluster id: a non-empty string (whether it exists is the service's question)."""
     cluster = msg.get("cluster")
     if type(cluster) is not str or not cluster:
         raise WireError(_INVALID, "'cluster' must be a non-empty string (a cluster id)", rid)
