@@ -11,7 +11,8 @@
     │   ├── MethodNotAllowed   405 method_not_allowed  path exists, method does not
     │   ├── Conflict           409 conflict            duplicate name, deleting yourself, ...
     │   ├── TooLarge           413 too_large           body or frame over the size limit
-    │   └── RateLimited        429 rate_limited        too many failed logins
+    │   ├── RateLimited        429 rate_limited        too many failed logins
+    │   └── Unavailable        503 unavailable         not ready yet (startup) or failed to start
     └── ValueError
         └── core.CoreError     400 invalid_input
             ├── InputError     400 invalid_input       learn/infer values
@@ -83,6 +84,10 @@ class RateLimited(HanamiError):
         self.retry_after = retry_after
 
 
+class Unavailable(HanamiError):
+    """The server is not ready (still starting, or startup failed)."""
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     """How one exception class appears on the wire."""
@@ -105,6 +110,7 @@ ERROR_TABLE: dict[type[BaseException], ErrorKind] = {
     Conflict: ErrorKind(409, "conflict"),
     TooLarge: ErrorKind(413, "too_large"),
     RateLimited: ErrorKind(429, "rate_limited"),
+    Unavailable: ErrorKind(503, "unavailable"),
     InputError: ErrorKind(400, "invalid_input"),
     TemplateError: ErrorKind(400, "invalid_template"),
     CheckpointError: ErrorKind(400, "invalid_checkpoint"),

@@ -1,0 +1,160 @@
+"""/v1/clusters: create networks from templates, list, inspect (with live stats), delete.
+
+Visibility: admins see every cluster, project admins every cluster of their project, members
+their own clusters in their project; anything else answers 404 as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from hanami_rt.api.endpoint import Call, Endpoint
+from hanami_rt.api.schema import rule
+from hanami_rt.auth import PROJECT_ADMIN
+from hanami_rt.errors import NotFound, ValidationError
+from hanami_rt.storage import ClusterRecord
+
+
+@dataclass(frozen=True)
+class CreateCluster:
+    """A new cluster: a name unique in the project and a template (text format or JSON)."""
+
+    name: str = field(
+        metadata=rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
+    )
+    template: str | dict[str, Any] = field(
+        metadata=rule("the template: original text format, or JSON (as string or object)")
+    )
+    seed: int = field(default=0, metadata=rule("random seed", minimum=0, maximum=2**63 - 1))
+
+
+@dataclass(frozen=True)
+class ClusterOut:
+    """A cluster; `stats` (sizes, samples learned) only when fetched one by one."""
+
+    id: str
+    name: str
+    project_id: str
+    owner_id: str
+    created: str
+    saved: str | None
+    seed: int
+    inputs: dict[str, int] = field(metadata=rule("input brick -> number of neurons"))
+    outputs: dict[str, int] = field(metadata=rule("output brick -> number of neurons"))
+    stats: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ClusterList:
+    """The clusters visible to the caller."""
+
+    items: list[ClusterOut]
+
+
+def _out(call: Call, record: ClusterRecord, stats: dict[str, Any] | None = None) -> ClusterOut:
+    live = call.runtime.registry.find(record.id)
+    inputs = dict(live.network.input_bricks) if live else {}
+    outputs = dict(live.network.output_bricks) if live else {}
+    return ClusterOut(
+        record.id,
+        record.name,
+        record.project_id,
+        record.owner_id,
+        record.created,
+        record.saved,
+        record.seed,
+        inputs,
+        outputs,
+        stats,
+    )
+
+
+async def visible_cluster(call: Call, cluster_id: str) -> ClusterRecord:
+    """The cluster if the caller may see it; NotFound otherwise (no existence leak)."""
+    record = await call.runtime.cluster_rows.get(cluster_id)
+    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
+        raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
+    return record
+
+
+async def create_cluster(call: Call) -> ClusterOut:
+    """Build a network from the template; 400 with the line and reason when it is invalid."""
+    body = call.body_as(CreateCluster)
+    caller = call.caller
+    if caller.project_id is None:
+        raise ValidationError(
+            'no project selected; pick one with PUT /v1/token {"project_id": ...} first'
+        )
+    await call.runtime.until_ready()
+    template = body.template if isinstance(body.template, str) else json.dumps(body.template)
+    record = await call.runtime.clusters.create(
+        caller.project_id, caller.user_id, body.name, template, body.seed
+    )
+    return _out(call, record)
+
+
+async def list_clusters(call: Call) -> ClusterList:
+    """The caller's visible clusters (an admin without a project sees all)."""
+    await call.runtime.until_ready()
+    caller = call.caller
+    rows = call.runtime.cluster_rows
+    if caller.is_admin and caller.project_id is None:
+        records = await rows.list()
+    elif caller.is_admin or caller.role == PROJECT_ADMIN:
+        records = await rows.list(project_id=caller.project_id)
+    else:
+        records = await rows.list(project_id=caller.project_id, owner_id=caller.user_id)
+    return ClusterList([_out(call, r) for r in records])
+
+
+async def get_cluster(call: Call) -> ClusterOut:
+    """One cluster with the live network's stats."""
+    await call.runtime.until_ready()
+    record = await visible_cluster(call, call.path("cluster_id"))
+    stats = await call.runtime.registry.stats(record.id)
+    return _out(call, record, stats)
+
+
+async def delete_cluster(call: Call) -> None:
+    """Delete a cluster, after the work running on it has finished."""
+    await call.runtime.until_ready()
+    record = await visible_cluster(call, call.path("cluster_id"))
+    await call.runtime.clusters.delete(record.id)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/clusters",
+        create_cluster,
+        "Create a cluster from a template",
+        "clusters",
+        body=CreateCluster,
+        response=ClusterOut,
+        status=201,
+        errors=(409,),
+    ),
+    Endpoint(
+        "GET", "/v1/clusters", list_clusters, "List clusters", "clusters", response=ClusterList
+    ),
+    Endpoint(
+        "GET",
+        "/v1/clusters/{cluster_id}",
+        get_cluster,
+        "Get a cluster with its stats",
+        "clusters",
+        response=ClusterOut,
+        errors=(404,),
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/clusters/{cluster_id}",
+        delete_cluster,
+        "Delete a cluster",
+        "clusters",
+        status=204,
+        errors=(404,),
+    ),
+]

@@ -1,0 +1,177 @@
+"""Everything a running server holds: database, repositories, auth, registry, persistence.
+
+Built by the lifespan in `app.py` (`Runtime.start`), torn down by `stop`. Startup is in two
+steps: `start` opens/migrates the database, bootstraps the first admin and loads the JWT key;
+`restore` (a background task) brings every cluster back and warms the kernels, then marks the
+runtime ready. Endpoints that need clusters wait for that with `until_ready`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from hanami_rt.auth import (
+    ADMIN,
+    MEMBER,
+    PROJECT_ADMIN,
+    LoginThrottle,
+    Policy,
+    Principal,
+    ScryptCost,
+    TokenIssuer,
+    load_or_create_key,
+)
+from hanami_rt.errors import Unauthorized
+from hanami_rt.service.bootstrap import ensure_admin
+from hanami_rt.service.clusters import ClusterService
+from hanami_rt.service.persistence import Persister
+from hanami_rt.service.registry import Registry
+from hanami_rt.service.workers import Workers
+from hanami_rt.settings import Settings
+from hanami_rt.storage import (
+    AuditLogRepository,
+    BlobStore,
+    ClusterRepository,
+    Database,
+    ErrorLogRepository,
+    MembershipRepository,
+    ProjectRepository,
+    UserRepository,
+)
+
+log = logging.getLogger(__name__)
+_RELOGIN = "log in again with POST /v1/token"
+
+
+@dataclass
+class Runtime:
+    """The live state of one server process; one per `create_app` lifespan."""
+
+    settings: Settings
+    db: Database
+    users: UserRepository
+    projects: ProjectRepository
+    memberships: MembershipRepository
+    cluster_rows: ClusterRepository
+    audit_log: AuditLogRepository
+    error_log: ErrorLogRepository
+    workers: Workers
+    registry: Registry
+    persister: Persister
+    clusters: ClusterService
+    issuer: TokenIssuer
+    policy: Policy
+    throttle: LoginThrottle
+    scrypt: ScryptCost
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    startup_error: BaseException | None = None
+    _restore_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        """Open and migrate the database, make the first admin, load keys and policy."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        policy = Policy.load(settings.policy_file)
+        key = load_or_create_key(settings.jwt_key_path)
+        db = await Database.open(settings.database_file)
+        scrypt = ScryptCost(settings.scrypt_n, settings.scrypt_r, settings.scrypt_p)
+        users = UserRepository(db)
+        await ensure_admin(
+            users, settings.admin_user, settings.admin_password, settings.data_dir, scrypt
+        )
+        workers = Workers(settings.workers)
+        registry = Registry(workers)
+        blobs = BlobStore(settings.data_dir / "blobs")
+        cluster_rows = ClusterRepository(db)
+        error_log = ErrorLogRepository(db)
+        persister = Persister(registry, workers, blobs, cluster_rows, settings.persist_interval_s)
+        runtime = cls(
+            settings=settings,
+            db=db,
+            users=users,
+            projects=ProjectRepository(db),
+            memberships=MembershipRepository(db),
+            cluster_rows=cluster_rows,
+            audit_log=AuditLogRepository(db),
+            error_log=error_log,
+            workers=workers,
+            registry=registry,
+            persister=persister,
+            clusters=ClusterService(registry, workers, cluster_rows, blobs, persister, error_log),
+            issuer=TokenIssuer(key, settings.token_lifetime_s),
+            policy=policy,
+            throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+            scrypt=scrypt,
+        )
+        runtime._restore_task = asyncio.get_running_loop().create_task(runtime._restore())
+        return runtime
+
+    async def _restore(self) -> None:
+        try:
+            restored = await self.clusters.restore_all()
+            if self.settings.warmup:
+                from hanami_rt.core.network import warm_up
+
+                await self.workers.run(warm_up)
+            log.info("restored %d cluster(s); ready", restored)
+            self.persister.start()
+        except Exception as exc:  # not ready, ever: /readyz keeps saying why
+            log.exception("startup failed")
+            self.startup_error = exc
+        self.ready.set()
+
+    async def until_ready(self) -> None:
+        """Wait until clusters are restored; raise the startup failure if there was one."""
+        await self.ready.wait()
+        if self.startup_error is not None:
+            raise RuntimeError("the server failed to start; see its log") from self.startup_error
+
+    @property
+    def is_ready(self) -> bool:
+        """True once startup finished without error."""
+        return self.ready.is_set() and self.startup_error is None
+
+    async def stop(self) -> None:
+        """Finish startup if still running, persist every changed cluster, close everything."""
+        if self._restore_task is not None:
+            await self._restore_task
+        try:
+            if self.startup_error is None:
+                await self.persister.stop()
+        finally:
+            self.workers.shutdown()
+            await self.db.close()
+
+    async def role_in(self, user_id: str, is_admin: bool, project_id: str | None) -> str | None:
+        """The user's role in a project now (None when not a member)."""
+        if is_admin:
+            return ADMIN
+        if project_id is None:
+            return MEMBER
+        membership = await self.memberships.get(user_id, project_id)
+        if membership is None:
+            return None
+        return PROJECT_ADMIN if membership.is_project_admin else MEMBER
+
+    async def authenticate(self, token: str) -> Principal:
+        """Verify a token and re-check it against the database (deleted users, revoked
+        memberships and changed admin flags take effect at once)."""
+        claimed = self.issuer.verify(token)
+        user = await self.users.get(claimed.user_id)
+        if user is None:
+            raise Unauthorized(f"user {claimed.user_id!r} no longer exists; {_RELOGIN}")
+        role = await self.role_in(user.id, user.is_admin, claimed.project_id)
+        if role is None:
+            raise Unauthorized(
+                f"you are no longer a member of project {claimed.project_id!r}; {_RELOGIN}"
+            )
+        return Principal(
+            user_id=user.id,
+            project_id=claimed.project_id,
+            role=role,
+            is_admin=user.is_admin,
+            token_id=claimed.token_id,
+            expires_at=claimed.expires_at,
+        )

@@ -1,0 +1,77 @@
+"""Saving changed clusters: every `persist_interval_s` seconds, and once more on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from hanami_rt.service.registry import LiveCluster, Registry
+from hanami_rt.service.workers import Workers
+from hanami_rt.storage import BlobStore, ClusterRepository
+
+log = logging.getLogger(__name__)
+
+
+def blob_key(cluster_id: str) -> str:
+    """Where a cluster's network bytes live in the blob store."""
+    return f"clusters/{cluster_id}.hnet"
+
+
+class Persister:
+    """Writes the bytes of every dirty cluster to the blob store; runs a periodic loop."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        workers: Workers,
+        blobs: BlobStore,
+        clusters: ClusterRepository,
+        interval_s: float,
+    ) -> None:
+        self._registry = registry
+        self._workers = workers
+        self._blobs = blobs
+        self._clusters = clusters
+        self._interval = interval_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def save(self, cluster: LiveCluster) -> None:
+        """Snapshot one cluster between samples (shared lock) and write it atomically."""
+        async with cluster.lock.shared():
+            generation = cluster.generation
+            data = await self._workers.run(cluster.network.to_bytes)
+        await asyncio.to_thread(self._blobs.put, blob_key(cluster.id), data)
+        cluster.saved_generation = max(cluster.saved_generation, generation)
+        await self._clusters.mark_saved(cluster.id)
+
+    async def save_dirty(self) -> int:
+        """Save every cluster changed since its last save; returns how many were saved."""
+        saved = 0
+        for cluster in self._registry.all():
+            if cluster.dirty and self._registry.find(cluster.id) is cluster:
+                await self.save(cluster)
+                saved += 1
+        return saved
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval)
+            try:
+                await self.save_dirty()
+            except Exception:  # keep the loop alive; the next round retries
+                log.exception("periodic persistence failed")
+
+    def start(self) -> None:
+        """Start the periodic loop on the running event loop."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        """Stop the loop, then save whatever changed since its last round."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.save_dirty()

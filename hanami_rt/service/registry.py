@@ -1,0 +1,113 @@
+"""The live networks of every project, in memory, each behind its own ClusterLock.
+
+All work on a network goes through `shared` (infer, stats, snapshot) or `exclusive` (learn,
+learn_many, restore) so the lock rules hold for REST, the websocket and dataset tasks alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from hanami_rt.core import CoreError
+from hanami_rt.errors import NotFound
+from hanami_rt.service.lock import ClusterLock
+from hanami_rt.service.workers import Workers
+
+if TYPE_CHECKING:
+    from hanami_rt.core import Network
+
+T = TypeVar("T")
+Values = Mapping[str, Any] | Any
+
+
+@dataclass(eq=False)
+class LiveCluster:
+    """A cluster's network and bookkeeping; `generation` counts changes since creation."""
+
+    id: str
+    project_id: str
+    owner_id: str
+    network: Network
+    lock: ClusterLock = field(default_factory=ClusterLock)
+    generation: int = 0
+    saved_generation: int = 0
+
+    @property
+    def dirty(self) -> bool:
+        """True when the network changed since it was last persisted."""
+        return self.generation != self.saved_generation
+
+
+class Registry:
+    """Cluster id -> LiveCluster, and the only way to run work on a network."""
+
+    def __init__(self, workers: Workers) -> None:
+        self._workers = workers
+        self._clusters: dict[str, LiveCluster] = {}
+
+    def add(self, cluster: LiveCluster) -> None:
+        """Make a cluster live (replacing any with the same id)."""
+        self._clusters[cluster.id] = cluster
+
+    def get(self, cluster_id: str) -> LiveCluster:
+        """The live cluster; NotFound when it is not loaded."""
+        cluster = self._clusters.get(cluster_id)
+        if cluster is None:
+            raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
+        return cluster
+
+    def find(self, cluster_id: str) -> LiveCluster | None:
+        """The live cluster or None."""
+        return self._clusters.get(cluster_id)
+
+    def all(self) -> list[LiveCluster]:
+        """Every live cluster."""
+        return list(self._clusters.values())
+
+    async def remove(self, cluster_id: str) -> LiveCluster | None:
+        """Take a cluster out once work on it has drained; returns it (or None)."""
+        cluster = self._clusters.get(cluster_id)
+        if cluster is None:
+            return None
+        async with cluster.lock.exclusive():
+            self._clusters.pop(cluster_id, None)
+        return cluster
+
+    async def shared(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
+        """Run `fn(network)` on a worker while holding the cluster's lock shared."""
+        cluster = self.get(cluster_id)
+        async with cluster.lock.shared():
+            return await self._workers.run(fn, cluster.network)
+
+    async def exclusive(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
+        """Run `fn(network)` on a worker with the lock held alone; counts as a change."""
+        cluster = self.get(cluster_id)
+        async with cluster.lock.exclusive():
+            try:
+                result = await self._workers.run(fn, cluster.network)
+            except CoreError:
+                raise  # the core's contract: bad input raises and changes nothing
+            except BaseException:
+                cluster.generation += 1  # unknown failure: assume the state moved
+                raise
+            # The durable-learning log entry will be appended here, before the caller replies.
+            cluster.generation += 1
+            return result
+
+    async def learn(
+        self, cluster_id: str, inputs: Values, expected: Values
+    ) -> dict[str, np.ndarray]:
+        """Learn one sample; returns the outputs of its forward pass."""
+        return await self.exclusive(cluster_id, lambda net: net.learn(inputs, expected))
+
+    async def infer(self, cluster_id: str, inputs: Values) -> dict[str, np.ndarray]:
+        """Infer one sample (may run alongside other infers on the same cluster)."""
+        return await self.shared(cluster_id, lambda net: net.infer(inputs))
+
+    async def stats(self, cluster_id: str) -> dict[str, Any]:
+        """The network's `stats()`."""
+        return await self.shared(cluster_id, lambda net: net.stats())
