@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from starlette.testclient import TestClient
 
 from hanami_rt.api.runtime import Runtime
 from hanami_rt.app import create_app
+from hanami_rt.auth import MEMBER, TokenIssuer
 from hanami_rt.settings import Settings, load_settings
 
 ADMIN_PASSWORD = "admin-password"
@@ -70,3 +72,56 @@ def error_code(reply: Any) -> str:
     assert set(body) == {"error"}, body
     assert body["error"]["message"], body
     return str(body["error"]["code"])
+
+
+PRINCIPALS = (
+    "anonymous",
+    "expired",
+    "tampered",
+    "member_a",
+    "project_admin_a",
+    "member_b",
+    "admin",
+)
+PASSWORD = "password-123"
+
+
+def create_user(
+    client: TestClient, admin: dict[str, str], user_id: str, projects: dict[str, bool] | None = None
+) -> None:
+    """Create a user with PASSWORD and memberships {project: is_project_admin}."""
+    body = {"id": user_id, "name": user_id.upper(), "password": PASSWORD}
+    assert client.post("/v1/users", json=body, headers=admin).status_code == 201
+    for project, is_admin in (projects or {}).items():
+        body2 = {"project_id": project, "is_project_admin": is_admin}
+        reply = client.post(f"/v1/users/{user_id}/projects", json=body2, headers=admin)
+        assert reply.status_code == 201, reply.text
+
+
+def build_world(client: TestClient) -> dict[str, dict[str, str]]:
+    """Projects A, B, C (empty); users ma (member of A), pa (project admin of A), mb (member
+    of B); returns Authorization headers for every principal of the matrix."""
+    admin = login(client)
+    for project in ("A", "B", "C"):
+        reply = client.post("/v1/projects", json={"id": project, "name": project}, headers=admin)
+        assert reply.status_code == 201
+    create_user(client, admin, "ma", {"A": False})
+    create_user(client, admin, "pa", {"A": True})
+    create_user(client, admin, "mb", {"B": False})
+    runtime = runtime_of(client)
+    past = TokenIssuer(
+        runtime.settings.jwt_key_path.read_bytes().strip(), 60, clock=lambda: time.time() - 3600
+    )
+    expired, _ = past.issue("ma", "A", MEMBER, False)
+    good = login(client, "ma", PASSWORD)["Authorization"]
+    head, body, sig = good.removeprefix("Bearer ").split(".")
+    flipped = ("A" if sig[0] != "A" else "B") + sig[1:]
+    return {
+        "anonymous": {},
+        "expired": {"Authorization": f"Bearer {expired}"},
+        "tampered": {"Authorization": f"Bearer {head}.{body}.{flipped}"},
+        "member_a": {"Authorization": good},
+        "project_admin_a": login(client, "pa", PASSWORD),
+        "member_b": login(client, "mb", PASSWORD),
+        "admin": login(client, project="A"),
+    }
