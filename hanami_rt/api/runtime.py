@@ -67,6 +67,7 @@ class Runtime:
     scrypt: ScryptCost
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
+    loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for other threads
     _restore_task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -105,7 +106,8 @@ class Runtime:
             throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
             scrypt=scrypt,
         )
-        runtime._restore_task = asyncio.get_running_loop().create_task(runtime._restore())
+        runtime.loop = asyncio.get_running_loop()
+        runtime._restore_task = runtime.loop.create_task(runtime._restore())
         return runtime
 
     async def _restore(self) -> None:

@@ -59,7 +59,7 @@ class ClusterService:
             await self.registry.remove(record.id)
             await self._repo.delete(record.id)
             raise
-        return record
+        return await self._repo.get(record.id) or record
 
     async def delete(self, cluster_id: str) -> None:
         """Drain work on the cluster, then remove it everywhere."""
