@@ -23,7 +23,7 @@ from hanami_rt.auth import (
     TokenIssuer,
     load_or_create_key,
 )
-from hanami_rt.errors import Unauthorized
+from hanami_rt.errors import Unauthorized, Unavailable
 from hanami_rt.service.bootstrap import ensure_admin
 from hanami_rt.service.clusters import ClusterService
 from hanami_rt.service.persistence import Persister
@@ -128,7 +128,7 @@ class Runtime:
         """Wait until clusters are restored; raise the startup failure if there was one."""
         await self.ready.wait()
         if self.startup_error is not None:
-            raise RuntimeError("the server failed to start; see its log") from self.startup_error
+            raise Unavailable(f"the server failed to start ({self.startup_error}); see its log")
 
     @property
     def is_ready(self) -> bool:

@@ -71,14 +71,31 @@ class ClusterService:
         """Load every stored cluster into the registry; returns how many were restored.
 
         A cluster whose bytes are missing is rebuilt from its template and seed (deterministic);
-        one whose bytes are corrupt is rebuilt too, and the problem goes to the error log.
+        one whose bytes are corrupt is rebuilt too, and the problem goes to the error log; one
+        that cannot be rebuilt either is left out (logged) so the others still serve.
         """
         restored = 0
         for record in await self._repo.list():
-            network = await self._load(record)
+            try:
+                network = await self._load(record)
+            except core.CoreError as exc:  # cannot even rebuild: skip it, keep serving the rest
+                log.error("cluster %s cannot be restored: %s", record.id, exc)
+                await self._log_startup_error(record, exc, "not restored")
+                continue
             self.registry.add(LiveCluster(record.id, record.project_id, record.owner_id, network))
             restored += 1
         return restored
+
+    async def _log_startup_error(self, record: ClusterRecord, exc: Exception, what: str) -> None:
+        await self._error_log.append(
+            str(uuid.uuid4()),
+            None,
+            "STARTUP",
+            f"/v1/clusters/{record.id}",
+            type(exc).__name__,
+            f"cluster {record.id} ({record.name!r}): {what}: {exc}",
+            "".join(traceback.format_exception(exc)),
+        )
 
     async def _load(self, record: ClusterRecord) -> Network:
         data = await asyncio.to_thread(self._blobs.get, blob_key(record.id))
@@ -87,15 +104,7 @@ class ClusterService:
                 return await self._workers.run(core.Network.from_bytes, data)
             except core.CheckpointError as exc:
                 log.error("cluster %s: stored network unreadable (%s); rebuilt", record.id, exc)
-                await self._error_log.append(
-                    str(uuid.uuid4()),
-                    None,
-                    "STARTUP",
-                    f"/v1/clusters/{record.id}",
-                    "CheckpointError",
-                    f"stored network of cluster {record.id} unreadable; rebuilt from template",
-                    traceback.format_exc(),
-                )
+                await self._log_startup_error(record, exc, "stored network unreadable, rebuilt")
         return await self._workers.run(
             lambda: core.Network.from_template(
                 core.Template.parse(record.template), seed=record.seed
