@@ -12,7 +12,17 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hanami-rt", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the server until SIGINT/SIGTERM")
+    from hanami_rt.settings import describe
+
+    settings_help = "settings (environment variable, default, meaning):\n" + "\n".join(
+        f"  {env:<28} {default:<22} {doc}" for env, default, doc in describe()
+    )
+    serve = commands.add_parser(
+        "serve",
+        help="run the server until SIGINT/SIGTERM",
+        epilog=settings_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 11418)")
     serve.add_argument("--data-dir", type=Path, help="where all state lives (default ./data)")

@@ -104,11 +104,15 @@ class Settings:
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 
 
+def _show(value: Any) -> str:
+    return str(value) if isinstance(value, Path) else repr(value)
+
+
 def describe() -> list[tuple[str, str, str]]:
     """(environment variable, default, meaning) for every setting, for --help and docs."""
     defaults = Settings()
     return [
-        (ENV_PREFIX + name.upper(), repr(getattr(defaults, name)), str(f.metadata["doc"]))
+        (ENV_PREFIX + name.upper(), _show(getattr(defaults, name)), str(f.metadata["doc"]))
         for name, f in _FIELDS.items()
     ]
 

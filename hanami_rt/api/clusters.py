@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
-from hanami_rt.auth import PROJECT_ADMIN
+from hanami_rt.auth import PROJECT_ADMIN, Principal
 from hanami_rt.errors import NotFound, ValidationError
+from hanami_rt.service.registry import LiveCluster
 from hanami_rt.storage import ClusterRecord
+
+if TYPE_CHECKING:
+    from hanami_rt.api.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,15 @@ async def visible_cluster(call: Call, cluster_id: str) -> ClusterRecord:
     if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
         raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
     return record
+
+
+def live_cluster_for(runtime: Runtime, caller: Principal, cluster_id: str) -> LiveCluster:
+    """The live cluster if `caller` may use it, from memory (no database round trip: the
+    websocket path calls this per request); NotFound otherwise, as if it did not exist."""
+    live = runtime.registry.find(cluster_id)
+    if live is None or not caller.sees_owned(live.project_id, live.owner_id):
+        raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
+    return live
 
 
 async def create_cluster(call: Call) -> ClusterOut:

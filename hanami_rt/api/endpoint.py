@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 AUDIT_KEY = "hanami.audit"
+ROUTE_KEY = "hanami.route"
 
 
 @dataclass
@@ -155,6 +156,7 @@ def route_for(endpoint: Endpoint) -> Route:
     """A starlette Route running the whole pipeline for `endpoint`."""
 
     async def run(request: Request) -> Response:
+        request.scope[ROUTE_KEY] = endpoint.path  # the template, for metrics labels
         runtime = _runtime(request)
         principal: Principal | None = None
         policy = runtime.policy
