@@ -4,5 +4,17 @@ Synchronous and pure numpy + numba: nothing here imports asyncio, starlette or s
 """
 
 from hanami_rt.core.errors import CheckpointError, CoreError, InputError, TemplateError
+from hanami_rt.core.network import Network, warm_up
+from hanami_rt.core.template import Brick, NetworkSettings, Template
 
-__all__ = ["CheckpointError", "CoreError", "InputError", "TemplateError"]
+__all__ = [
+    "Brick",
+    "CheckpointError",
+    "CoreError",
+    "InputError",
+    "Network",
+    "NetworkSettings",
+    "Template",
+    "TemplateError",
+    "warm_up",
+]

@@ -1,10 +1,10 @@
 """Exceptions raised by the core; all are ValueErrors so callers may treat them as bad input.
 
-    ValueError
-    └── CoreError
-        ├── TemplateError     a template that cannot be parsed or validated (names the line)
-        ├── InputError        learn/infer input of the wrong brick, length or value
-        └── CheckpointError   bytes that are not a whole, intact checkpoint of a known version
+ValueError
+└── CoreError
+    ├── TemplateError     a template that cannot be parsed or validated (names the line)
+    ├── InputError        learn/infer input of the wrong brick, length or value
+    └── CheckpointError   bytes that are not a whole, intact checkpoint of a known version
 """
 
 from __future__ import annotations

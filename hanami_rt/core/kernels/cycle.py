@@ -1,0 +1,55 @@
+"""Whole samples: learn or infer row after row in one kernel call (strictly online)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hanami_rt.core.kernels.backward import backward
+from hanami_rt.core.kernels.flags import jit
+from hanami_rt.core.kernels.forward import forward
+from hanami_rt.core.kernels.growth import free_rows
+from hanami_rt.core.kernels.reduction import reduce
+from hanami_rt.core.kernels.state import (
+    REDUCTION,
+    REDUCTION_INTERVAL,
+    RESERVE,
+    SAMPLES_LEARNED,
+    State,
+)
+
+
+@jit
+def learn_rows(
+    st: State, inputs: np.ndarray, expected: np.ndarray, out: np.ndarray, first: int
+) -> int:
+    """Learn rows `first..` one at a time, writing each forward output to `out`.
+
+    Stops before a row when fewer than config[RESERVE] section rows are free (a sample creates
+    at most one section per source neuron) and returns that row, so the caller can grow the
+    arrays and call again; returns the number of rows when all are done.
+    """
+    reserve = int(st.config[RESERVE])
+    reduction = st.config[REDUCTION] != 0
+    for r in range(first, inputs.shape[0]):
+        if free_rows(st) < reserve:
+            return r
+        forward(st, st.potential, st.inflow, st.refractory, inputs[r], out[r], True)
+        backward(st, expected[r])
+        st.counters[SAMPLES_LEARNED] += 1
+        if reduction and st.counters[SAMPLES_LEARNED] % REDUCTION_INTERVAL == 0:
+            reduce(st)
+    rows: int = inputs.shape[0]
+    return rows
+
+
+@jit
+def infer_rows(st: State, inputs: np.ndarray, out: np.ndarray) -> None:
+    """Infer every row on a private copy of the neuron state; the network is not changed.
+
+    The copy carries from row to row, so a spiking network sees the rows as a sequence.
+    """
+    potential = st.potential.copy()
+    inflow = np.zeros_like(st.inflow)
+    refractory = st.refractory.copy()
+    for r in range(inputs.shape[0]):
+        forward(st, potential, inflow, refractory, inputs[r], out[r], False)

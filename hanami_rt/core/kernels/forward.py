@@ -1,0 +1,136 @@
+"""The forward cycle: inputs in, sections walked brick by brick, outputs out; growth on learn.
+
+The neuron arrays are parameters (not taken from `st`) so that inference can run on private
+copies while the network's own neuron state belongs to learning.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hanami_rt.core.kernels.flags import jit
+from hanami_rt.core.kernels.growth import new_section
+from hanami_rt.core.kernels.rng import next_below, next_u64
+from hanami_rt.core.kernels.state import (
+    COOLDOWN,
+    HIDDEN,
+    INPUT,
+    MIN_POTENTIAL,
+    NEW_COUNTER,
+    REFRACTORY,
+    SLOTS,
+    SPLIT_LIMIT,
+    SYNAPSES,
+    State,
+)
+
+_ONE = np.uint64(1)
+_WEIGHT_SCALE = 0.1 / 9007199254740992.0  # 0.1 * 2**-53
+_S11 = np.uint64(11)
+
+
+@jit
+def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn: bool) -> None:
+    """Walk the sections of every active neuron of `brick`, adding to their targets' inflow.
+
+    With potential p = source potential - section offset, each synapse passes
+    weight * min(1, p / border) and consumes its border, while p > MIN_POTENTIAL. Learning fills
+    empty slots with new synapses (border = p), splits a border that is more than twice p (half
+    goes to the next slot), grows an input neuron's first section at once, and chains a new
+    section to a full one that could not consume p.
+    """
+    grow_now = learn and st.brick_kind[brick] == INPUT
+    for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
+        p0 = potential[n]
+        if p0 <= 0:
+            continue
+        if grow_now and st.first_section[n] < 0:
+            new_section(st, n, brick, 0.0)
+        row = st.first_section[n]
+        while row >= 0:
+            p = p0 - st.sec_offset[row]
+            if p <= MIN_POTENTIAL:
+                break
+            length = st.sec_length[row]
+            base = st.sec_block[row]
+            j = 0
+            while p > MIN_POTENTIAL:
+                if j == length:
+                    if not learn or j == SLOTS:
+                        break
+                    bits = next_u64(st.rng)
+                    magnitude = np.float32(float(bits >> _S11) * _WEIGHT_SCALE)
+                    st.syn_border[row, j] = p
+                    st.syn_weight[row, j] = -magnitude if bits & _ONE else magnitude
+                    st.syn_target[row, j] = next_below(st.rng, st.sec_block_size[row])
+                    st.syn_counter[row, j] = NEW_COUNTER
+                    length += 1
+                    st.counters[SYNAPSES] += 1
+                elif learn and j < SPLIT_LIMIT and st.syn_border[row, j] > np.float32(2) * p:
+                    half = st.syn_border[row, j] * np.float32(0.5)
+                    st.syn_border[row, j] = half
+                    if j + 1 < length:
+                        st.syn_border[row, j + 1] += half
+                b = st.syn_border[row, j]
+                w = st.syn_weight[row, j]
+                inflow[base + st.syn_target[row, j]] += w if p >= b else w * (p / b)
+                p -= b
+                j += 1
+            if learn:
+                st.sec_length[row] = length
+                st.sec_walked[row] = j
+                if p > MIN_POTENTIAL and st.sec_next[row] < 0:
+                    new_section(st, n, brick, p0 - p)
+                    break
+            row = st.sec_next[row]
+
+
+@jit
+def forward(
+    st: State,
+    potential: np.ndarray,
+    inflow: np.ndarray,
+    refractory: np.ndarray,
+    x: np.ndarray,
+    out: np.ndarray,
+    learn: bool,
+) -> None:
+    """One cycle of one sample `x` (all input bricks concatenated); writes `out`."""
+    cooldown = np.float32(st.config[COOLDOWN])
+    period = np.int32(st.config[REFRACTORY])
+    for brick in range(st.brick_kind.shape[0]):
+        start = st.brick_start[brick]
+        end = st.brick_start[brick + 1]
+        kind = st.brick_kind[brick]
+        io = st.brick_io[brick] - start
+        if kind == INPUT:
+            for n in range(start, end):
+                value = x[io + n]
+                potential[n] = value if value > 0 else np.float32(0)
+        elif kind == HIDDEN:
+            for n in range(start, end):
+                v = potential[n] / cooldown
+                counter = refractory[n] - 1
+                if counter <= 0:
+                    v += inflow[n]
+                    counter = period
+                refractory[n] = counter
+                potential[n] = np.float32(math.log2(1.0 + v)) if v > 0 else np.float32(0)
+                inflow[n] = 0
+        else:
+            for n in range(start, end):
+                v = inflow[n]
+                o = np.float32(1.0 / (1.0 + math.exp(-v))) if v != 0 else np.float32(0)
+                potential[n] = o
+                out[io + n] = o
+                inflow[n] = 0
+            continue
+        send(st, brick, potential, inflow, learn)
+    if learn:
+        for brick in range(st.brick_kind.shape[0]):
+            if st.brick_kind[brick] == HIDDEN:
+                for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
+                    if potential[n] > 0 and st.first_section[n] < 0:
+                        new_section(st, n, brick, 0.0)
