@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from hanami_rt.errors import RateLimited
 
+_PRUNE_AT = 10_000
+
 
 class LoginThrottle:
     """Counts failed logins per user id over a sliding window; the clock is injectable."""
@@ -50,7 +52,11 @@ class LoginThrottle:
             )
 
     def failed(self, user_id: str) -> None:
-        """Record one failed login."""
+        """Record one failed login (and now and then forget expired ones of every user, so
+        guesses at many made-up user ids cannot grow memory without bound)."""
+        if len(self._failures) >= _PRUNE_AT:
+            for other in list(self._failures):
+                self._recent(other)
         self._recent(user_id)
         self._failures.setdefault(user_id, deque()).append(self._clock())
 

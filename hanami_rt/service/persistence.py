@@ -42,6 +42,10 @@ class Persister:
             generation = cluster.generation
             data = await self._workers.run(cluster.network.to_bytes)
         await asyncio.to_thread(self._blobs.put, blob_key(cluster.id), data)
+        if self._registry.find(cluster.id) is not cluster:
+            # deleted while we were writing: do not leave its bytes behind
+            await asyncio.to_thread(self._blobs.delete, blob_key(cluster.id))
+            return
         cluster.saved_generation = max(cluster.saved_generation, generation)
         await self._clusters.mark_saved(cluster.id)
 
