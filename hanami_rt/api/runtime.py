@@ -23,6 +23,7 @@ from hanami_rt.auth import (
     TokenIssuer,
     load_or_create_key,
 )
+from hanami_rt.core import warm_up
 from hanami_rt.errors import Unauthorized, Unavailable
 from hanami_rt.service.bootstrap import ensure_admin
 from hanami_rt.service.clusters import ClusterService
@@ -114,8 +115,6 @@ class Runtime:
         try:
             restored = await self.clusters.restore_all()
             if self.settings.warmup:
-                from hanami_rt.core.network import warm_up
-
                 await self.workers.run(warm_up)
             log.info("restored %d cluster(s); ready", restored)
             self.persister.start()

@@ -6,16 +6,11 @@ import asyncio
 import logging
 import traceback
 import uuid
-from typing import TYPE_CHECKING
-
-from hanami_rt import core
+from hanami_rt.core import CheckpointError, CoreError, Network, Template
 from hanami_rt.service.persistence import Persister, blob_key
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.service.workers import Workers
 from hanami_rt.storage import BlobStore, ClusterRecord, ClusterRepository, ErrorLogRepository
-
-if TYPE_CHECKING:
-    from hanami_rt.core import Network
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +40,7 @@ class ClusterService:
         """Build the network (TemplateError on a bad template), store it, make it live."""
 
         def build() -> Network:
-            return core.Network.from_template(core.Template.parse(template), seed=seed)
+            return Network.from_template(Template.parse(template), seed=seed)
 
         network = await self._workers.run(build)
         record = await self._repo.create(
@@ -78,7 +73,7 @@ class ClusterService:
         for record in await self._repo.list():
             try:
                 network = await self._load(record)
-            except core.CoreError as exc:  # cannot even rebuild: skip it, keep serving the rest
+            except CoreError as exc:  # cannot even rebuild: skip it, keep serving the rest
                 log.error("cluster %s cannot be restored: %s", record.id, exc)
                 await self._log_startup_error(record, exc, "not restored")
                 continue
@@ -101,12 +96,10 @@ class ClusterService:
         data = await asyncio.to_thread(self._blobs.get, blob_key(record.id))
         if data is not None:
             try:
-                return await self._workers.run(core.Network.from_bytes, data)
-            except core.CheckpointError as exc:
+                return await self._workers.run(Network.from_bytes, data)
+            except CheckpointError as exc:
                 log.error("cluster %s: stored network unreadable (%s); rebuilt", record.id, exc)
                 await self._log_startup_error(record, exc, "stored network unreadable, rebuilt")
         return await self._workers.run(
-            lambda: core.Network.from_template(
-                core.Template.parse(record.template), seed=record.seed
-            )
+            lambda: Network.from_template(Template.parse(record.template), seed=record.seed)
         )

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
-from hanami_rt.core import CoreError
+from hanami_rt.core import CoreError, Network
 from hanami_rt.errors import NotFound
 from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.workers import Workers
-
-if TYPE_CHECKING:
-    from hanami_rt.core import Network
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -10,9 +11,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
-from tests.api.support import ADMIN_PASSWORD, make_settings
+from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
 from tests.e2e.support import LiveServer, bearer, wait_ready
 
 pytestmark = pytest.mark.e2e
@@ -93,3 +95,52 @@ def test_cli_refuses_bad_settings(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 2 and "unknown setting 'prot'" in run.stderr
+
+
+def _learn_in_server(server: LiveServer, cluster_id: str, steps: int) -> None:
+    """Learn on the server's own loop and worker threads (the websocket path comes later)."""
+    runtime = server.runtime
+    assert runtime.loop is not None
+    for i in range(steps):
+        x = np.zeros(784, dtype=np.float32)
+        x[i * 7 % 700 : i * 7 % 700 + 80] = 255
+        y = np.zeros(10, dtype=np.float32)
+        y[i % 10] = 1
+        asyncio.run_coroutine_threadsafe(
+            runtime.registry.learn(cluster_id, x, y), runtime.loop
+        ).result()
+
+
+def _infer_in_server(server: LiveServer, cluster_id: str) -> np.ndarray:
+    runtime = server.runtime
+    assert runtime.loop is not None
+    x = np.zeros(784, dtype=np.float32)
+    x[200:300] = 255
+    future = asyncio.run_coroutine_threadsafe(runtime.registry.infer(cluster_id, x), runtime.loop)
+    return np.asarray(future.result()["test_output"])
+
+
+def test_restart_keeps_learned_clusters(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", warmup=True)
+    with LiveServer(settings) as server, httpx.Client(base_url=server.url) as http:
+        login = {"user_id": "admin", "password": ADMIN_PASSWORD}
+        admin = bearer(http.post("/v1/token", json=login))
+        http.post("/v1/projects", json={"id": "A", "name": "A"}, headers=admin)
+        admin = bearer(http.post("/v1/token", json={**login, "project_id": "A"}))
+        ids = []
+        for name in ("one", "two"):
+            reply = http.post(
+                "/v1/clusters", json={"name": name, "template": TEMPLATE}, headers=admin
+            )
+            assert reply.status_code == 201, reply.text
+            ids.append(reply.json()["id"])
+        for steps, cid in zip((25, 40), ids, strict=True):
+            _learn_in_server(server, cid, steps)
+        before = [_infer_in_server(server, cid) for cid in ids]
+        stats = [http.get(f"/v1/clusters/{cid}", headers=admin).json()["stats"] for cid in ids]
+    assert [s["samples_learned"] for s in stats] == [25, 40]
+    with LiveServer(settings) as server, httpx.Client(base_url=server.url) as http:
+        admin = bearer(http.post("/v1/token", json={**login, "project_id": "A"}))
+        for cid, old_stats, old_out in zip(ids, stats, before, strict=True):
+            assert http.get(f"/v1/clusters/{cid}", headers=admin).json()["stats"] == old_stats
+            np.testing.assert_array_equal(_infer_in_server(server, cid), old_out)
