@@ -6,6 +6,7 @@ import asyncio
 import logging
 import traceback
 import uuid
+
 from hanami_rt.core import CheckpointError, CoreError, Network, Template
 from hanami_rt.service.persistence import Persister, blob_key
 from hanami_rt.service.registry import LiveCluster, Registry
