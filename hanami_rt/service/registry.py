@@ -74,16 +74,22 @@ class Registry:
             self._clusters.pop(cluster_id, None)
         return cluster
 
+    def _still_live(self, cluster: LiveCluster) -> None:
+        if self._clusters.get(cluster.id) is not cluster:  # deleted while we waited
+            raise NotFound(f"cluster {cluster.id!r} was deleted; list yours with GET /v1/clusters")
+
     async def shared(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
         """Run `fn(network)` on a worker while holding the cluster's lock shared."""
         cluster = self.get(cluster_id)
         async with cluster.lock.shared():
+            self._still_live(cluster)
             return await self._workers.run(fn, cluster.network)
 
     async def exclusive(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
         """Run `fn(network)` on a worker with the lock held alone; counts as a change."""
         cluster = self.get(cluster_id)
         async with cluster.lock.exclusive():
+            self._still_live(cluster)
             try:
                 result = await self._workers.run(fn, cluster.network)
             except CoreError:
@@ -94,6 +100,14 @@ class Registry:
             # The durable-learning log entry will be appended here, before the caller replies.
             cluster.generation += 1
             return result
+
+    async def replace(self, cluster_id: str, network: Network) -> None:
+        """Swap in another network (a restored checkpoint) once running work has finished."""
+        cluster = self.get(cluster_id)
+        async with cluster.lock.exclusive():
+            self._still_live(cluster)
+            cluster.network = network
+            cluster.generation += 1
 
     async def learn(
         self, cluster_id: str, inputs: Values, expected: Values
