@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from openapi_spec_validator import validate
 from starlette.testclient import TestClient
 
-from tests.api.support import ADMIN_PASSWORD, PASSWORD, build_world, create_user, error_code, login
+from tests.api.support import (
+    ADMIN_PASSWORD,
+    PASSWORD,
+    build_world,
+    create_user,
+    error_code,
+    login,
+    make_settings,
+    start,
+)
 
 
 def test_users_crud_never_show_passwords(client: TestClient) -> None:
@@ -158,3 +168,28 @@ def test_docs_page_renders_without_external_assets(client: TestClient) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/openapi.json" in page.text
     assert "http://" not in page.text and "https://" not in page.text
+
+
+def test_a_configured_policy_file_replaces_the_packaged_one(tmp_path: Path) -> None:
+    from importlib import resources
+
+    packaged = resources.files("hanami_rt.auth").joinpath("policy.toml").read_text("utf-8")
+    custom = tmp_path / "policy.toml"
+    custom.write_text(packaged.replace('["/v1/projects"]\nGET = ["admin"]\n', '["/v1/projects"]\n'))
+    client = start(make_settings(tmp_path / "d", policy_file=custom))
+    try:
+        admin = login(client)
+        denied = client.get("/v1/projects", headers=admin)
+        assert denied.status_code == 403 and error_code(denied) == "forbidden"
+        assert client.get("/v1/users", headers=admin).status_code == 200
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_put_token_renews(client: TestClient) -> None:
+    admin = login(client)
+    reply = client.put("/v1/token", json={"project_id": None}, headers=admin)
+    assert reply.status_code == 200
+    renewed = {"Authorization": f"Bearer {reply.json()['token']}"}
+    assert renewed != admin and client.get("/v1/users", headers=renewed).status_code == 200
+    assert client.put("/v1/token", json={"project_id": "nope"}, headers=admin).status_code == 404
