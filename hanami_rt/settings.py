@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,7 +95,10 @@ class Settings:
             (self.login_window_s >= 1, "login_window_s must be >= 1"),
             (self.worker_threads >= 0, "worker_threads must be >= 0 (0 = one per core)"),
             (self.persist_interval_s > 0, "persist_interval_s must be positive"),
-            (self.admin_user != "", "admin_user must not be empty"),
+            (
+                re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", self.admin_user) is not None,
+                "admin_user must be 1-64 letters, digits or _.@- (starting with a letter/digit)",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -115,6 +115,8 @@ async def list_clusters(call: Call) -> ClusterList:
     rows = call.runtime.cluster_rows
     if caller.is_admin and caller.project_id is None:
         records = await rows.list()
+    elif caller.project_id is None:
+        records = []  # no project selected: nothing is visible
     elif caller.is_admin or caller.role == PROJECT_ADMIN:
         records = await rows.list(project_id=caller.project_id)
     else:

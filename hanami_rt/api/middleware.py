@@ -11,7 +11,7 @@ import traceback
 import uuid
 from typing import TYPE_CHECKING, Any, cast
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,6 +65,8 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientDisconnect:
+            return  # nobody is left to answer
         except Exception as exc:
             if started:
                 raise

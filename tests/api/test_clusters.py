@@ -234,3 +234,12 @@ def test_an_unrestorable_cluster_is_skipped_and_logged(settings: Settings) -> No
         assert "not restored" in errors[0]["message"]
     finally:
         client.__exit__(None, None, None)
+
+
+def test_a_member_without_a_project_sees_no_clusters(client: TestClient) -> None:
+    world = build_world(client)
+    _create(client, world["member_a"], "mine")
+    admin = login(client)
+    client.delete("/v1/users/ma/projects/A", headers=admin)
+    ma = login(client, "ma", "password-123")  # no membership left: no project selected
+    assert client.get("/v1/clusters", headers=ma).json()["items"] == []

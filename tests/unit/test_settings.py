@@ -77,3 +77,8 @@ def test_settings_are_frozen_and_documented() -> None:
         settings.port = 1  # type: ignore[misc]
     names = [name for name, _, _ in describe()]
     assert "HANAMI_PORT" in names and "HANAMI_PERSIST_INTERVAL_S" in names
+
+
+def test_admin_user_must_be_a_valid_login_id() -> None:
+    with pytest.raises(SettingsError, match="admin_user"):
+        load_settings(env={"HANAMI_ADMIN_USER": "my admin"})
