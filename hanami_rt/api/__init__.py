@@ -1,5 +1,5 @@
-"""REST routes, one module per resource; `ENDPOINTS` lists them all in their docs order.
+"""REST routes, one module per resource, each exposing `ENDPOINTS` (a list of `Endpoint`).
 
-Each resource module exposes `ENDPOINTS` (a list of `endpoint.Endpoint`); routing, policy
-checks, validation and the OpenAPI document are all derived from those lists.
+`hanami_rt.app.ENDPOINTS` joins them; routing, policy checks, validation and the OpenAPI
+document are all derived from that one list.
 """
