@@ -65,6 +65,19 @@ class Settings:
     )
     warmup: bool = field(default=True, metadata=_doc("compile the kernels before /readyz"))
     log_level: str = field(default="info", metadata=_doc("uvicorn log level"))
+    ws_max_frame_bytes: int = field(
+        default=4 << 20, metadata=_doc("largest websocket frame; a bigger one closes with 1009")
+    )
+    ws_auth_timeout_s: float = field(
+        default=5.0, metadata=_doc("seconds a websocket has to send its auth frame")
+    )
+    ws_pipeline_depth: int = field(
+        default=64, metadata=_doc("websocket requests in flight before the server stops reading")
+    )
+    ws_inline_max_us: float = field(
+        default=300.0,
+        metadata=_doc("run a websocket request on the event loop when it costs less (0 = never)"),
+    )
 
     @property
     def database_file(self) -> Path:
@@ -95,6 +108,10 @@ class Settings:
             (self.login_window_s >= 1, "login_window_s must be >= 1"),
             (self.worker_threads >= 0, "worker_threads must be >= 0 (0 = one per core)"),
             (self.persist_interval_s > 0, "persist_interval_s must be positive"),
+            (self.ws_max_frame_bytes > 0, "ws_max_frame_bytes must be positive"),
+            (self.ws_auth_timeout_s > 0, "ws_auth_timeout_s must be positive"),
+            (self.ws_pipeline_depth >= 1, "ws_pipeline_depth must be >= 1"),
+            (self.ws_inline_max_us >= 0, "ws_inline_max_us must be >= 0"),
             (
                 re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", self.admin_user) is not None,
                 "admin_user must be 1-64 letters, digits or _.@- (starting with a letter/digit)",

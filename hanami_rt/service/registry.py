@@ -78,20 +78,31 @@ class Registry:
         if self._clusters.get(cluster.id) is not cluster:  # deleted while we waited
             raise NotFound(f"cluster {cluster.id!r} was deleted; list yours with GET /v1/clusters")
 
-    async def shared(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
-        """Run `fn(network)` on a worker while holding the cluster's lock shared."""
+    async def shared(
+        self, cluster_id: str, fn: Callable[[Network], T], *, inline: bool = False
+    ) -> T:
+        """Run `fn(network)` on a worker (on the calling thread when `inline`: the websocket's
+        choice for small work) while holding the cluster's lock shared."""
         cluster = self.get(cluster_id)
         async with cluster.lock.shared():
             self._still_live(cluster)
+            if inline:
+                return fn(cluster.network)
             return await self._workers.run(fn, cluster.network)
 
-    async def exclusive(self, cluster_id: str, fn: Callable[[Network], T]) -> T:
-        """Run `fn(network)` on a worker with the lock held alone; counts as a change."""
+    async def exclusive(
+        self, cluster_id: str, fn: Callable[[Network], T], *, inline: bool = False
+    ) -> T:
+        """Run `fn(network)` on a worker (on the calling thread when `inline`) with the lock
+        held alone; counts as a change."""
         cluster = self.get(cluster_id)
         async with cluster.lock.exclusive():
             self._still_live(cluster)
             try:
-                result = await self._workers.run(fn, cluster.network)
+                if inline:
+                    result = fn(cluster.network)
+                else:
+                    result = await self._workers.run(fn, cluster.network)
             except CoreError:
                 raise  # the core's contract: bad input raises and changes nothing
             except BaseException:
