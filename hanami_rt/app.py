@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from hanami_rt.api import audit_log, clusters, docs, error_log, health, projects, token, users
+from hanami_rt.api import audit_log, clusters, docs, error_log, health, projects, token, users, ws
 from hanami_rt.api.endpoint import Endpoint, route_for
 from hanami_rt.api.middleware import AuditTrail, ErrorBoundary, http_exception
 from hanami_rt.api.runtime import Runtime
@@ -40,7 +40,7 @@ def create_app(settings: Settings) -> Starlette:
             await runtime.stop()
 
     app = Starlette(
-        routes=[route_for(endpoint) for endpoint in ENDPOINTS],
+        routes=[*(route_for(endpoint) for endpoint in ENDPOINTS), ws.ROUTE],
         middleware=[Middleware(AuditTrail), Middleware(ErrorBoundary)],
         exception_handlers={HTTPException: http_exception},
         lifespan=lifespan,

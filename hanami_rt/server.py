@@ -20,6 +20,7 @@ def make_server(settings: Settings) -> uvicorn.Server:
         lifespan="on",
         proxy_headers=False,
         server_header=False,
+        ws_max_size=settings.ws_max_frame_bytes,  # a bigger frame closes with 1009
     )
     return uvicorn.Server(config)
 
