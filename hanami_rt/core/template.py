@@ -76,9 +76,11 @@ class Template:
                 document = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise TemplateError(f"invalid JSON: {exc.msg}", exc.lineno) from None
+            except RecursionError:
+                raise TemplateError("invalid JSON: nested too deeply") from None
             return cls.from_dict(document)
-        settings, bricks = _parse_text(text)
-        return cls.build(settings, bricks)
+        settings, bricks, bricks_line = _parse_text(text)
+        return cls.build(settings, bricks, bricks_line)
 
     @classmethod
     def from_dict(cls, document: Any) -> Template:
@@ -100,10 +102,15 @@ class Template:
         return cls.build(settings, bricks)
 
     @classmethod
-    def build(cls, settings: NetworkSettings, bricks: list[Brick]) -> Template:
-        """Validate bricks and settings together and compute every brick's target list."""
+    def build(
+        cls, settings: NetworkSettings, bricks: list[Brick], bricks_line: int | None = None
+    ) -> Template:
+        """Validate bricks and settings together and compute every brick's target list.
+
+        `bricks_line` (the `bricks:` header) is where errors about the whole list point.
+        """
         settings.validated()
-        _check_bricks(bricks)
+        _check_bricks(bricks, bricks_line)
         targets = tuple(_targets(bricks, index, settings) for index in range(len(bricks)))
         template = cls(settings, tuple(bricks), targets)
         _check_graph(template)
@@ -133,12 +140,13 @@ class Template:
 # ---- the text form ----------------------------------------------------------------------
 
 
-def _parse_text(text: str) -> tuple[NetworkSettings, list[Brick]]:
+def _parse_text(text: str) -> tuple[NetworkSettings, list[Brick], int | None]:
     """Read `version`, `settings:` and `bricks:` blocks, keyed by indentation."""
     settings = NetworkSettings()
     bricks: list[Brick] = []
     section: str | None = None
     seen_version = False
+    bricks_line: int | None = None
     current: dict[str, Any] | None = None
     current_indent = 0
 
@@ -165,6 +173,8 @@ def _parse_text(text: str) -> tuple[NetworkSettings, list[Brick]]:
                 close_brick()
                 current = None
                 section = key
+                if key == "bricks":
+                    bricks_line = number
             else:
                 raise TemplateError(
                     f"unknown key {key!r} (expected version, settings or bricks)", number
@@ -186,13 +196,14 @@ def _parse_text(text: str) -> tuple[NetworkSettings, list[Brick]]:
                     )
                 if key in current:
                     raise TemplateError(f"{key} given twice for this brick", number)
-                current[key] = (_scalar(value, number), number)
+                parsed = value if key in ("input", "output") else _scalar(value, number)
+                current[key] = (parsed, number)
         else:
             raise TemplateError("indented line outside of a settings or bricks block", number)
     close_brick()
     if not seen_version:
         raise TemplateError("missing 'version: 1'", 1)
-    return settings, bricks
+    return settings, bricks, bricks_line
 
 
 def _split_key(content: str, line: int) -> tuple[str, str]:
@@ -241,7 +252,7 @@ def _brick_from_fields(found: dict[str, Any]) -> Brick:
 
 
 def _check_version(value: Any, line: int | None) -> None:
-    if value != 1 or isinstance(value, bool):
+    if value != 1 or not isinstance(value, int) or isinstance(value, bool):
         raise TemplateError(f"unsupported version {value!r} (this server reads version 1)", line)
 
 
@@ -260,7 +271,11 @@ def _with_setting(
     if key == "neuron_cooldown":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise TemplateError("neuron_cooldown must be a number", line)
-        updated = replace(settings, neuron_cooldown=float(value))
+        try:
+            cooldown = float(value)
+        except OverflowError:
+            cooldown = math.inf  # refused by the range check below
+        updated = replace(settings, neuron_cooldown=cooldown)
     elif key in ("refractory_time", "max_connection_distance"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TemplateError(f"{key} must be an integer", line)
@@ -331,9 +346,9 @@ def _brick(
     return Brick(position, count, names["input"], names["output"], line)
 
 
-def _check_bricks(bricks: list[Brick]) -> None:
+def _check_bricks(bricks: list[Brick], line: int | None) -> None:
     if not bricks:
-        raise TemplateError("the template has no bricks")
+        raise TemplateError("the template has no bricks", line)
     seen: dict[Position, Brick] = {}
     names: set[str] = set()
     for brick in bricks:
@@ -355,9 +370,9 @@ def _check_bricks(bricks: list[Brick]) -> None:
         if len(bricks) > 1 and not any(side in seen for side in neighbours(brick.position)):
             raise TemplateError(f"{brick.where()} is not adjacent to any other brick", brick.line)
     if not any(b.input for b in bricks):
-        raise TemplateError("the template has no input brick")
+        raise TemplateError("the template has no input brick", line)
     if not any(b.output for b in bricks):
-        raise TemplateError("the template has no output brick")
+        raise TemplateError("the template has no output brick", line)
 
 
 def _targets(

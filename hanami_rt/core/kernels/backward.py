@@ -32,7 +32,7 @@ def output_deltas(st: State, expected: np.ndarray) -> float:
         io = st.brick_io[brick] - start
         for n in range(start, st.brick_start[brick + 1]):
             o = st.potential[n]
-            d = (o - expected[io + n]) * o * (np.float32(1) - o)
+            d = o - expected[io + n]
             st.delta[n] = d
             total += abs(d)
     return total

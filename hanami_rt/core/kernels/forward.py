@@ -68,14 +68,17 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
                     st.syn_counter[row, j] = NEW_COUNTER
                     length += 1
                     st.counters[SYNAPSES] += 1
-                elif learn and j < SPLIT_LIMIT and st.syn_border[row, j] > np.float32(2) * p:
-                    half = st.syn_border[row, j] * np.float32(0.5)
-                    st.syn_border[row, j] = half
-                    if j + 1 < length:
-                        st.syn_border[row, j + 1] += half
                 b = st.syn_border[row, j]
                 w = st.syn_weight[row, j]
-                inflow[base + st.syn_target[row, j]] += w if p >= b else w * (p / b)
+                if p >= b:
+                    inflow[base + st.syn_target[row, j]] += w
+                else:  # the last synapse this walk reaches: only here can a border split
+                    if learn and j < SPLIT_LIMIT and b > np.float32(2) * p:
+                        b = b * np.float32(0.5)
+                        st.syn_border[row, j] = b
+                        if j + 1 < length:
+                            st.syn_border[row, j + 1] += b
+                    inflow[base + st.syn_target[row, j]] += w * (p / b)
                 p -= b
                 j += 1
             if learn:
