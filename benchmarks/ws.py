@@ -1,0 +1,367 @@
+"""Websocket round trips against a real uvicorn on 127.0.0.1; prints one JSON line.
+
+Starts two server processes on free ports: hanami-rt (temp data dir, MNIST-sized clusters made
+through REST) and a bare starlette echo websocket on the same uvicorn stack. The same client
+loop (the `websockets` library, in this process) then measures (a) one client, one cluster,
+strictly one at a time, learn and infer; (b) one client pipelining (depth 32); (c) 16 clients
+over 8 clusters; each also against the echo, with the ratio ours/echo. Servers run in their own
+processes so the client's GIL does not slow them; on 2 cores the client still shares the CPU.
+
+    python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
+                            [--http h11|httptools] [--inline-max-us N] [--count N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack
+import numpy as np
+from websockets.asyncio.client import ClientConnection, connect
+
+PASSWORD = "bench-password"
+HIDDEN = 400
+DEPTH = 32
+CLIENTS, CLUSTERS = 16, 8
+
+
+# ---- servers ------------------------------------------------------------------------------
+
+
+def _stack(server: Any, args: argparse.Namespace) -> None:
+    """Apply the uvicorn implementation choices (uvicorn resolves them when it runs)."""
+    for name in ("ws", "loop", "http"):
+        value = getattr(args, name)
+        if value:
+            setattr(server.config, name, value)
+
+
+def serve_hanami(args: argparse.Namespace) -> None:
+    """Child process: hanami-rt exactly as `hanami-rt serve` builds it."""
+    from hanami_rt.server import make_server
+    from hanami_rt.settings import load_settings
+
+    overrides: dict[str, Any] = {
+        "port": args.port,
+        "data_dir": args.data,
+        "admin_password": PASSWORD,
+        "scrypt_n": 16,
+        "scrypt_r": 1,
+        "persist_interval_s": 3600,
+        "log_level": "warning",
+    }
+    if args.inline_max_us is not None:
+        overrides["ws_inline_max_us"] = args.inline_max_us
+    server = make_server(load_settings(env={}, overrides=overrides))
+    _stack(server, args)
+    server.run()
+
+
+def serve_echo(args: argparse.Namespace) -> None:
+    """Child process: a bare starlette echo websocket on the same uvicorn settings."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect
+
+    from hanami_rt.server import make_server
+    from hanami_rt.settings import load_settings
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_bytes(await websocket.receive_bytes())
+        except WebSocketDisconnect:
+            pass
+
+    async def ready(request: Any) -> Any:
+        from starlette.responses import PlainTextResponse
+
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[WebSocketRoute("/echo", echo), Route("/readyz", ready)])
+    reference = make_server(load_settings(env={}, overrides={"port": args.port}))
+    config = reference.config
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=args.port,
+            log_level="warning",
+            lifespan="off",
+            server_header=False,
+            ws_max_size=config.ws_max_size,
+            ws=config.ws,
+            http=config.http,
+            loop=config.loop,
+            ws_per_message_deflate=config.ws_per_message_deflate,
+        )
+    )
+    _stack(server, args)
+    server.run()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, __file__, kind, "--port", str(port), "--data", str(data)]
+    for name in ("ws", "loop", "http"):
+        if getattr(args, name):
+            cmd += [f"--{name}", getattr(args, name)]
+    if args.inline_max_us is not None:
+        cmd += ["--inline-max-us", str(args.inline_max_us)]
+    path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
+    return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": path})
+
+
+def _wait_ready(url: str, deadline_s: float = 120.0) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} never became ready")
+
+
+def _make_clusters(url: str) -> tuple[str, list[str]]:
+    """A project, a token for it and CLUSTERS MNIST-sized clusters, all through REST."""
+    from hanami_rt.bench import TEMPLATE
+
+    template = TEMPLATE.format(cooldown=1e7, hidden=HIDDEN, reduction="false")
+    with httpx.Client(base_url=url, timeout=60) as http:
+        login = {"user_id": "admin", "password": PASSWORD}
+        token = http.post("/v1/token", json=login).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        http.post("/v1/projects", json={"id": "bench", "name": "bench"}, headers=auth)
+        token = http.post("/v1/token", json={**login, "project_id": "bench"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        ids = []
+        for i in range(CLUSTERS):
+            body = {"name": f"c{i}", "template": template, "seed": i}
+            reply = http.post("/v1/clusters", json=body, headers=auth)
+            reply.raise_for_status()
+            ids.append(reply.json()["id"])
+    return token, ids
+
+
+# ---- client loops -------------------------------------------------------------------------
+
+
+def _samples(count: int, seed: int) -> list[tuple[bytes, bytes]]:
+    """MNIST-like inputs (0-255, ~80% zeros) and one-hot targets, as float32 LE bytes."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        x = rng.integers(0, 256, 784).astype("<f4")
+        x[rng.random(784) < 0.8] = 0
+        y = np.zeros(10, "<f4")
+        y[rng.integers(10)] = 1
+        out.append((x.tobytes(), y.tobytes()))
+    return out
+
+
+def _frames(op: str, cluster: str, count: int, seed: int) -> list[bytes]:
+    frames = []
+    for rid, (x, y) in enumerate(_samples(count, seed)):
+        msg: dict[str, Any] = {"op": op, "id": rid, "cluster": cluster, "inputs": {"pixels": x}}
+        if op == "learn":
+            msg["expected"] = {"digit": y}
+        frames.append(msgpack.packb(msg))
+    return frames
+
+
+def _summary(latencies: list[float], seconds: float) -> dict[str, float]:
+    lat = np.asarray(latencies) * 1e6
+    return {
+        "round_trips_per_s": round(len(latencies) / seconds),
+        "p50_us": round(float(np.percentile(lat, 50)), 1),
+        "p90_us": round(float(np.percentile(lat, 90)), 1),
+        "p99_us": round(float(np.percentile(lat, 99)), 1),
+    }
+
+
+async def _open(url: str, token: str | None) -> ClientConnection:
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    return await connect(url, additional_headers=headers, compression=None, max_size=None)
+
+
+def _check(reply: bytes | str, rid: int) -> None:
+    msg = msgpack.unpackb(reply)
+    if msg.get("id") != rid or msg.get("ok") is False:
+        raise RuntimeError(f"unexpected reply to {rid}: {msg}")
+
+
+async def one_at_a_time(ws: ClientConnection, frames: list[bytes]) -> list[float]:
+    """Send, wait for the reply, repeat: the latency of each round trip."""
+    latencies = []
+    clock = time.perf_counter
+    for rid, frame in enumerate(frames):
+        started = clock()
+        await ws.send(frame)
+        reply = await ws.recv()
+        latencies.append(clock() - started)
+        _check(reply, rid)
+    return latencies
+
+
+async def pipelined(ws: ClientConnection, frames: list[bytes], depth: int) -> list[float]:
+    """Keep `depth` requests in flight; the latency of each from send to reply."""
+    room = asyncio.Semaphore(depth)
+    sent_at = [0.0] * len(frames)
+    latencies: list[float] = []
+    clock = time.perf_counter
+
+    async def read() -> None:
+        for rid in range(len(frames)):
+            reply = await ws.recv()
+            latencies.append(clock() - sent_at[rid])
+            _check(reply, rid)  # replies come back in request order
+            room.release()
+
+    reader = asyncio.create_task(read())
+    for rid, frame in enumerate(frames):
+        await room.acquire()
+        sent_at[rid] = clock()
+        await ws.send(frame)
+    await reader
+    return latencies
+
+
+async def many_clients(url: str, token: str | None, frame_sets: list[list[bytes]]) -> Any:
+    """One strictly one-at-a-time loop per connection, all at once; (latencies, seconds)."""
+    sockets = [await _open(url, token) for _ in frame_sets]
+    try:
+        for ws, frames in zip(sockets, frame_sets, strict=True):  # warm each connection
+            await one_at_a_time(ws, frames[:20])
+        started = time.perf_counter()
+        results = await asyncio.gather(
+            *(one_at_a_time(ws, frames) for ws, frames in zip(sockets, frame_sets, strict=True))
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        for ws in sockets:
+            await ws.close()
+    return [x for r in results for x in r], seconds
+
+
+async def measure(ours: str, echo: str, token: str, clusters: list[str], count: int) -> Any:
+    result: dict[str, Any] = {}
+    learn = _frames("learn", clusters[0], count, 1)
+    infer = _frames("infer", clusters[0], count, 2)
+    warm = _frames("learn", clusters[0], 300, 3)
+
+    async def timed(coro: Any) -> tuple[list[float], float]:
+        started = time.perf_counter()
+        latencies = await coro
+        return latencies, time.perf_counter() - started
+
+    ws, ew = await _open(ours, token), await _open(echo, None)
+    await one_at_a_time(ws, warm)
+    await one_at_a_time(ew, warm)
+    a_learn = _summary(*await timed(one_at_a_time(ws, learn)))
+    a_infer = _summary(*await timed(one_at_a_time(ws, infer)))
+    a_echo = _summary(*await timed(one_at_a_time(ew, learn)))
+    pipe_frames = _frames("learn", clusters[0], count * 2, 4)
+    b_learn = _summary(*await timed(pipelined(ws, pipe_frames, DEPTH)))
+    b_echo = _summary(*await timed(pipelined(ew, pipe_frames, DEPTH)))
+    await ws.close()
+    await ew.close()
+
+    per_client = max(200, count // 4)
+    sets = [_frames("learn", clusters[i % CLUSTERS], per_client, 10 + i) for i in range(CLIENTS)]
+    c_learn = _summary(*await many_clients(ours, token, sets))
+    c_echo = _summary(*await many_clients(echo, None, sets))
+
+    def ratio(a: dict[str, float], b: dict[str, float]) -> float:
+        return round(a["round_trips_per_s"] / b["round_trips_per_s"], 3)
+
+    result["a_one_at_a_time"] = {"learn": a_learn, "infer": a_infer, "echo": a_echo}
+    result["a_learn_vs_echo"] = ratio(a_learn, a_echo)
+    result["b_pipelined"] = {"depth": DEPTH, "learn": b_learn, "echo": b_echo}
+    result["b_learn_vs_echo"] = ratio(b_learn, b_echo)
+    result["c_many_clients"] = {
+        "clients": CLIENTS,
+        "clusters": CLUSTERS,
+        "learn": c_learn,
+        "echo": c_echo,
+    }
+    result["c_learn_vs_echo"] = ratio(c_learn, c_echo)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start both servers, measure, print the JSON line, stop the servers."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="hanami-ws-bench-") as tmp:
+        port, echo_port = _free_port(), _free_port()
+        procs = [
+            _spawn("serve-hanami", port, Path(tmp) / "data", args),
+            _spawn("serve-echo", echo_port, Path(tmp) / "echo", args),
+        ]
+        try:
+            _wait_ready(f"http://127.0.0.1:{port}")
+            _wait_ready(f"http://127.0.0.1:{echo_port}")
+            token, clusters = _make_clusters(f"http://127.0.0.1:{port}")
+            ours, echo = f"ws://127.0.0.1:{port}/v1/ws", f"ws://127.0.0.1:{echo_port}/echo"
+            result = asyncio.run(measure(ours, echo, token, clusters, args.count))
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
+    stack = {name: getattr(args, name) or "default" for name in ("ws", "loop", "http")}
+    line = {
+        "benchmark": "ws",
+        "stack": stack,
+        "inline_max_us": args.inline_max_us,
+        "network": f"784-{HIDDEN}-10",
+        **result,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(line))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "mode", nargs="?", default="run", choices=["run", "serve-hanami", "serve-echo"]
+    )
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--ws", default=None, help="uvicorn ws implementation (default: uvicorn's)")
+    parser.add_argument("--loop", default=None, help="uvicorn event loop (default: uvicorn's)")
+    parser.add_argument("--http", default=None, help="uvicorn http implementation")
+    parser.add_argument("--inline-max-us", type=float, default=None, help="ws_inline_max_us")
+    parser.add_argument("--count", type=int, default=3000, help="round trips per measurement")
+    args = parser.parse_args()
+    if args.mode == "serve-hanami":
+        serve_hanami(args)
+        return 0
+    if args.mode == "serve-echo":
+        serve_echo(args)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

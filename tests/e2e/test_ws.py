@@ -1,0 +1,187 @@
+"""The websocket path end to end: the `websockets` client against a real uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack
+import numpy as np
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from hanami_rt.idx import read_idx
+from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
+from tests.e2e.support import LiveServer, bearer
+
+pytestmark = pytest.mark.e2e
+
+MNIST_FIXTURE = Path(__file__).parent.parent / "fixtures" / "mnist"
+
+
+class Site:
+    """A live server with project A, an admin token for it and one MNIST-sized cluster."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.ws_url = f"ws://127.0.0.1:{server.port}/v1/ws"
+        with httpx.Client(base_url=server.url) as http:
+            login = {"user_id": "admin", "password": ADMIN_PASSWORD}
+            admin = bearer(http.post("/v1/token", json=login))
+            http.post("/v1/projects", json={"id": "A", "name": "A"}, headers=admin)
+            self.headers = bearer(http.post("/v1/token", json={**login, "project_id": "A"}))
+            reply = http.post(
+                "/v1/clusters", json={"name": "c", "template": TEMPLATE}, headers=self.headers
+            )
+            assert reply.status_code == 201, reply.text
+            self.cluster = str(reply.json()["id"])
+
+    async def open(self, **options: Any) -> ClientConnection:
+        return await connect(
+            self.ws_url, additional_headers=self.headers, compression=None, **options
+        )
+
+
+def _site(tmp_path: Path, **overrides: Any) -> Iterator[Site]:
+    with LiveServer(make_settings(tmp_path / "data", **overrides)) as server:
+        yield Site(server)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    yield from _site(tmp_path)
+
+
+def digit_five() -> np.ndarray:
+    """A 28x28 image of a 5 (0-255): the first 5 of the MNIST fixture when the repository has
+    it, else a deterministic hand-drawn 5 (top bar, left stroke, middle bar, belly)."""
+    labels_file = MNIST_FIXTURE / "train-labels-idx1-ubyte.gz"
+    images_file = MNIST_FIXTURE / "train-images-idx3-ubyte.gz"
+    if labels_file.exists() and images_file.exists():
+        labels, images = read_idx(labels_file), read_idx(images_file)
+        return images[int(np.argmax(labels == 5))].astype(np.float32)
+    img = np.zeros((28, 28), dtype=np.float32)
+    img[5:8, 9:21] = 255  # top bar
+    img[5:15, 9:12] = 255  # left stroke
+    img[13:16, 9:19] = 255  # middle bar
+    img[14:22, 18:21] = 255  # right side of the belly
+    img[20:23, 8:19] = 255  # bottom
+    return img
+
+
+def learn_frame(cluster: str, rid: int, image: np.ndarray, digit: int) -> bytes:
+    expected = np.eye(10, dtype="<f4")[digit]
+    message = {
+        "op": "learn",
+        "id": rid,
+        "cluster": cluster,
+        "inputs": {"test_input": image.astype("<f4").ravel().tobytes()},
+        "expected": {"test_output": expected.tobytes()},
+    }
+    return msgpack.packb(message)  # type: ignore[no-any-return]
+
+
+def random_image(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, 784).astype(np.float32)
+    x[rng.random(784) < 0.8] = 0
+    return x
+
+
+def unpack(reply: bytes | str) -> dict[str, Any]:
+    message = msgpack.unpackb(reply)
+    assert isinstance(message, dict)
+    return message
+
+
+def test_pipelined_learns_come_back_in_order_with_their_ids(site: Site) -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        async with await site.open() as ws:
+            for rid in range(100):  # all sent before any reply is read
+                await ws.send(learn_frame(site.cluster, 1000 + rid, random_image(rid), rid % 10))
+            return [unpack(await ws.recv()) for _ in range(100)]
+
+    replies = asyncio.run(scenario())
+    assert [r["id"] for r in replies] == [1000 + rid for rid in range(100)]
+    assert all(r["ok"] is True and len(r["outputs"]["test_output"]) == 40 for r in replies)
+
+
+def test_hundred_learns_of_a_five_make_infer_answer_five(site: Site) -> None:
+    five = digit_five()
+
+    async def scenario() -> np.ndarray:
+        async with await site.open() as ws:
+            for rid in range(100):
+                await ws.send(learn_frame(site.cluster, rid, five, 5))
+                assert unpack(await ws.recv())["ok"] is True
+            pixels = [float(v) for v in five.ravel()]  # the array-of-numbers encoding
+            infer = {"op": "infer", "id": 100, "cluster": site.cluster}
+            await ws.send(msgpack.packb({**infer, "inputs": {"test_input": pixels}}))
+            reply = unpack(await ws.recv())
+            return np.frombuffer(reply["outputs"]["test_output"], dtype="<f4")
+
+    outputs = asyncio.run(scenario())
+    assert int(np.argmax(outputs)) == 5, outputs
+
+
+def test_backpressure_drops_nothing(tmp_path: Path) -> None:
+    for site in _site(tmp_path, ws_pipeline_depth=4):
+
+        async def scenario(site: Site) -> list[int]:
+            async with await site.open() as ws:
+                frames = [
+                    learn_frame(site.cluster, rid, random_image(rid), rid % 10)
+                    for rid in range(400)
+                ]
+
+                async def send_all() -> None:
+                    for frame in frames:
+                        await ws.send(frame)
+
+                sender = asyncio.create_task(send_all())
+                await asyncio.sleep(0.2)  # the server stalls reading at 4 in flight meanwhile
+                ids = [int(unpack(await ws.recv())["id"]) for _ in frames]
+                await sender
+                return ids
+
+        assert asyncio.run(scenario(site)) == list(range(400))
+
+
+def test_first_frame_auth_and_missing_auth_over_real_sockets(site: Site) -> None:
+    token = site.headers["Authorization"].removeprefix("Bearer ")
+
+    async def scenario() -> tuple[dict[str, Any], int | None]:
+        async with connect(site.ws_url, compression=None) as ws:
+            await ws.send(msgpack.packb({"op": "auth", "id": 1, "token": token}))
+            ack = unpack(await ws.recv())
+        async with connect(site.ws_url, compression=None) as ws:
+            await ws.send(msgpack.packb({"op": "ping", "id": 2}))
+            assert unpack(await ws.recv())["error"]["code"] == "unauthorized"
+            with pytest.raises(ConnectionClosed) as info:
+                await ws.recv()
+            assert info.value.rcvd is not None
+            return ack, info.value.rcvd.code
+
+    ack, code = asyncio.run(scenario())
+    assert ack["ok"] is True and ack["id"] == 1 and isinstance(ack["expires_at"], int)
+    assert code == 4401
+
+
+def test_frame_over_the_limit_closes_1009_on_uvicorn(tmp_path: Path) -> None:
+    for site in _site(tmp_path, ws_max_frame_bytes=65536):
+
+        async def scenario(site: Site) -> int | None:
+            async with await site.open() as ws:
+                await ws.send(msgpack.packb({"op": "ping", "id": 1}))
+                assert unpack(await ws.recv()) == {"id": 1, "ok": True}
+                await ws.send(msgpack.packb({"op": "ping", "id": 2, "pad": b"x" * 65536}))
+                with pytest.raises(ConnectionClosed) as info:
+                    await ws.recv()
+                assert info.value.rcvd is not None
+                return info.value.rcvd.code
+
+        assert asyncio.run(scenario(site)) == 1009
