@@ -210,7 +210,8 @@ class Network:
 def _checked(value: npt.ArrayLike, name: str, size: int, what: str, many: bool) -> np.ndarray:
     """One brick's values as float32, shape-checked; NaN/infinity rejected with the index."""
     try:
-        array = np.asarray(value, dtype=np.float32)
+        with np.errstate(over="ignore"):  # too large for float32 becomes inf, refused below
+            array = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
         raise InputError(f"{what} brick {name!r}: values must be numbers") from None
     shape = f"(rows, {size})" if many else f"({size},)"

@@ -23,7 +23,12 @@ _SKIP_ERROR = 0.01  # a sample whose summed |output delta| is this small is alre
 
 @jit
 def output_deltas(st: State, expected: np.ndarray) -> float:
-    """Set the output neurons' deltas from `expected`; returns the sum of their magnitudes."""
+    """Set the output deltas out - expected; returns the sum of their magnitudes.
+
+    This is the cross-entropy gradient of a sigmoid output. The reference multiplies it by the
+    sigmoid's slope out * (1 - out), which all but stops learning on confidently wrong outputs;
+    docs/algorithm.md has the measured difference.
+    """
     total = 0.0
     for brick in range(st.brick_kind.shape[0]):
         if st.brick_kind[brick] != OUTPUT:
@@ -90,4 +95,4 @@ def backward(st: State, expected: np.ndarray) -> None:
                             st.syn_counter[row, j] += 1
                 row = st.sec_next[row]
             if kind == HIDDEN:
-                st.delta[n] = np.float32(total * math.exp2(-p0) / _LN2)
+                st.delta[n] = np.float32(total * math.exp2(-np.float64(p0)) / _LN2)

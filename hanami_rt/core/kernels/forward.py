@@ -27,8 +27,48 @@ from hanami_rt.core.kernels.state import (
 )
 
 _ONE = np.uint64(1)
+ZERO = np.float32(0)
 _WEIGHT_SCALE = 0.1 / 9007199254740992.0  # 0.1 * 2**-53
 _S11 = np.uint64(11)
+
+
+@jit
+def update_hidden(
+    potential: np.ndarray,
+    inflow: np.ndarray,
+    refractory: np.ndarray,
+    start: int,
+    end: int,
+    cooldown: np.float32,
+    period: np.int32,
+) -> None:
+    """Hidden neurons start..end: cool down, take input when the refractory count runs out,
+    then potential = log2(1 + max(0, potential)). With a small cooldown, potential carries
+    over (spiking); a neuron takes input every `period` cycles.
+    """
+    for n in range(start, end):
+        v = potential[n] / cooldown
+        counter = refractory[n] - 1
+        if counter <= 0:
+            v += inflow[n]
+            counter = period
+        refractory[n] = counter
+        # 1 + v in float32: a potential cooled below float32's resolution is gone, not kept
+        potential[n] = np.float32(math.log2(np.float64(np.float32(1) + v))) if v > 0 else ZERO
+        inflow[n] = 0
+
+
+@jit
+def update_outputs(
+    potential: np.ndarray, inflow: np.ndarray, out: np.ndarray, start: int, end: int
+) -> None:
+    """Output neurons start..end: sigmoid of their input, or 0 when nothing arrived."""
+    for n in range(start, end):
+        v = inflow[n]
+        o = np.float32(1.0 / (1.0 + math.exp(-np.float64(v)))) if v != 0 else np.float32(0)
+        potential[n] = o
+        out[n - start] = o
+        inflow[n] = 0
 
 
 @jit
@@ -107,28 +147,15 @@ def forward(
         start = st.brick_start[brick]
         end = st.brick_start[brick + 1]
         kind = st.brick_kind[brick]
-        io = st.brick_io[brick] - start
+        io = st.brick_io[brick]
         if kind == INPUT:
             for n in range(start, end):
-                value = x[io + n]
+                value = x[io + n - start]
                 potential[n] = value if value > 0 else np.float32(0)
         elif kind == HIDDEN:
-            for n in range(start, end):
-                v = potential[n] / cooldown
-                counter = refractory[n] - 1
-                if counter <= 0:
-                    v += inflow[n]
-                    counter = period
-                refractory[n] = counter
-                potential[n] = np.float32(math.log2(1.0 + v)) if v > 0 else np.float32(0)
-                inflow[n] = 0
+            update_hidden(potential, inflow, refractory, start, end, cooldown, period)
         else:
-            for n in range(start, end):
-                v = inflow[n]
-                o = np.float32(1.0 / (1.0 + math.exp(-v))) if v != 0 else np.float32(0)
-                potential[n] = o
-                out[io + n] = o
-                inflow[n] = 0
+            update_outputs(potential, inflow, out[io : io + end - start], start, end)
             continue
         send(st, brick, potential, inflow, learn)
     if learn:
