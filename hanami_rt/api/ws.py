@@ -16,7 +16,8 @@ import logging
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, cast
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakKeyDictionary
 
 from starlette.routing import WebSocketRoute
@@ -26,8 +27,8 @@ from hanami_rt.api.clusters import live_cluster_for
 from hanami_rt.api.ws_meter import WsMeter
 from hanami_rt.auth import Principal
 from hanami_rt.errors import Unauthorized, Unavailable, kind_of
-from hanami_rt.service.dispatcher import Dispatcher
-from hanami_rt.service.registry import LiveCluster, Registry
+from hanami_rt.service.dispatcher import Dispatcher, Outputs
+from hanami_rt.service.registry import Registry
 from hanami_rt.wire import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHORIZED,
@@ -342,29 +343,26 @@ class Session:
         except Exception as exc:
             await self._answer(op, started, error_reply(request.id, exc))
             return
-        if not self._queue and self._dispatcher.can_inline(cluster):
-            reply = await self._run(request, cluster, inline=True)
+        inline = not self._queue and self._dispatcher.can_inline(cluster)
+        inputs = _writable(request.inputs)
+        if type(request) is LearnRequest:
+            work = self._dispatcher.learn(cluster, inputs, _writable(request.expected), inline)
+        else:
+            work = self._dispatcher.infer(cluster, inputs, inline)
+        if inline:
+            reply = await self._finish(request.id, work)
             await self._reply(reply[0])
             self._meter.replied(op, reply[1], started)
             return
-        task = asyncio.get_running_loop().create_task(self._run(request, cluster, inline=False))
+        task = asyncio.get_running_loop().create_task(self._finish(request.id, work))
         self._enqueue(_Pending(op, started, None, task))
 
-    async def _run(
-        self, request: LearnRequest | InferRequest, live: LiveCluster, inline: bool
-    ) -> Reply:
-        """The request's reply frame; every failure becomes an error reply (never raises)."""
+    async def _finish(self, rid: int, work: Coroutine[Any, Any, Outputs]) -> Reply:
+        """The reply frame for a learn or infer; every failure becomes an error reply."""
         try:
-            inputs = _writable(request.inputs)
-            if type(request) is LearnRequest:
-                outputs = await self._dispatcher.learn(
-                    live, inputs, _writable(request.expected), inline
-                )
-            else:
-                outputs = await self._dispatcher.infer(live, inputs, inline)
-            return encode_outputs(request.id, outputs), "ok"
+            return encode_outputs(rid, await work), "ok"
         except Exception as exc:
-            return error_reply(request.id, exc)
+            return error_reply(rid, exc)
 
     async def _answer(self, op: str, started: float, reply: Reply) -> None:
         """Send a finished reply now when nothing is ahead of it, else queue it in order."""

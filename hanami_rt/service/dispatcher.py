@@ -12,8 +12,8 @@ loop is never blocked for long. The cost is an exponential average measured arou
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -37,7 +37,7 @@ class Dispatcher:
         self._inline_max_s = inline_max_s
         self._cost: WeakKeyDictionary[LiveCluster, float] = WeakKeyDictionary()
         self.on_workers = 0
-        """Requests running or queued on the worker threads now (any cluster)."""
+        """Requests submitted for the worker threads and not finished yet (any cluster)."""
 
     def can_inline(self, cluster: LiveCluster) -> bool:
         """True when running inline cannot wait on the lock, delay queued work or block long."""
@@ -50,27 +50,33 @@ class Dispatcher:
             and self._cost.get(cluster, 0.0) <= self._inline_max_s
         )
 
-    async def learn(
+    def learn(
         self, cluster: LiveCluster, inputs: Bricks, expected: Bricks, inline: bool
-    ) -> Outputs:
-        """Learn one sample (exclusive, in arrival order); the outputs of its forward pass."""
+    ) -> Coroutine[Any, Any, Outputs]:
+        """Learn one sample (exclusive); await the result for the outputs of its forward pass.
+
+        Not a coroutine function on purpose: work bound for the workers is counted the moment
+        it is submitted, so a later request to the same cluster cannot run inline before it."""
         fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
         if inline:
-            return await self._registry.exclusive(cluster.id, fn, inline=True)
-        self.on_workers += 1
-        try:
-            return await self._registry.exclusive(cluster.id, fn)
-        finally:
-            self.on_workers -= 1
+            return self._registry.exclusive(cluster.id, fn, inline=True)
+        self.on_workers += 1  # counted now, while the caller still runs
+        return self._on_workers(self._registry.exclusive(cluster.id, fn))
 
-    async def infer(self, cluster: LiveCluster, inputs: Bricks, inline: bool) -> Outputs:
+    def infer(
+        self, cluster: LiveCluster, inputs: Bricks, inline: bool
+    ) -> Coroutine[Any, Any, Outputs]:
         """Infer one sample (shared with other infers, after every earlier learn)."""
         fn = self._timed(cluster, lambda net: net.infer(inputs))
         if inline:
-            return await self._registry.shared(cluster.id, fn, inline=True)
+            return self._registry.shared(cluster.id, fn, inline=True)
         self.on_workers += 1
+        return self._on_workers(self._registry.shared(cluster.id, fn))
+
+    async def _on_workers(self, work: Coroutine[Any, Any, Outputs]) -> Outputs:
+        """Await work counted in `on_workers`; uncount it when done (callers must await)."""
         try:
-            return await self._registry.shared(cluster.id, fn)
+            return await work
         finally:
             self.on_workers -= 1
 

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from hanami_rt.auth import MEMBER, TokenIssuer
+from hanami_rt.core import Network
 from hanami_rt.telemetry.instruments import Instruments
 from tests.api.support import (
     PASSWORD,
@@ -348,3 +349,32 @@ def test_requests_and_latency_are_counted_per_op(tmp_path: Path) -> None:
         assert value("hanami_ws_connections") == 0
     finally:
         client.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("inline_max_us", [0.0, 300.0], ids=["workers", "inline"])
+def test_two_clusters_pipelined_apply_in_arrival_order(
+    tmp_path: Path, inline_max_us: float
+) -> None:
+    """Each learn's outputs match a local replay of the same sequence, bit for bit."""
+    client, world = start_world(tmp_path, ws_inline_max_us=inline_max_us)
+    try:
+        reply = client.post(
+            "/v1/clusters", json={"name": "d", "template": TEMPLATE, "seed": 7}, headers=world.ma
+        )
+        other = str(reply.json()["id"])
+        plan = [(world.cluster if rid % 3 else other, rid) for rid in range(60)]
+        with client.websocket_connect(WS, headers=world.ma) as ws:
+            for cluster, rid in plan:
+                ws.send_bytes(pack(learn(world, rid, cluster=cluster)))
+            replies = [msgpack.unpackb(ws.receive_bytes()) for _ in plan]
+    finally:
+        client.__exit__(None, None, None)
+    assert [r["id"] for r in replies] == [rid for _, rid in plan]
+    local = {
+        world.cluster: Network.from_template(TEMPLATE, seed=0),
+        other: Network.from_template(TEMPLATE, seed=7),
+    }
+    for (cluster, rid), reply in zip(plan, replies, strict=True):
+        x = np.frombuffer(image(rid), dtype="<f4")
+        expected = local[cluster].learn(x, np.eye(10, dtype=np.float32)[rid % 10])["test_output"]
+        assert reply["outputs"]["test_output"] == expected.astype("<f4").tobytes(), rid
