@@ -293,3 +293,65 @@ def test_playbook_installs_runs_is_idempotent_and_stops(deployment: Deployment) 
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{deployment.url}/readyz", timeout=5)
     assert "Application shutdown complete" in deployment.log_file.read_text()
+
+
+# --- the systemd unit, rendered with the role's defaults ------------------------------------------
+
+RENDER_UNIT = """\
+- name: Render the systemd unit of the role
+  hosts: localhost
+  gather_facts: false
+  vars_files:
+    - {role}/defaults/main.yml
+    - {role}/vars/main.yml
+  tasks:
+    - name: Render the unit
+      ansible.builtin.template:
+        src: {role}/templates/hanami-rt.service.j2
+        dest: "{{{{ hanami_rt_unit_file }}}}"
+        mode: "0644"
+"""
+
+
+def test_systemd_unit_passes_systemd_analyze(tmp_path: Path, ansible_env: dict[str, str]) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed; the unit is rendered but not verified")
+    prefix = tmp_path / "root"
+    (prefix / "etc/systemd/system").mkdir(parents=True)
+    playbook = tmp_path / "render.yml"
+    playbook.write_text(RENDER_UNIT.format(role=ROLE_DIR))
+    done = run(
+        [
+            tool("ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            f"ansible_python_interpreter={sys.executable}",
+            "-e",
+            f"hanami_rt_prefix={prefix}",
+            str(playbook),
+        ],
+        ansible_env,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    unit = prefix / "etc/systemd/system/hanami-rt.service"
+    text = unit.read_text()
+    for line in (
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        f"ReadWritePaths={prefix}/var/lib/hanami-rt {prefix}/var/cache/hanami-rt",
+        "PrivateTmp=yes",
+    ):
+        assert line in text.splitlines(), line
+    server = prefix / "opt/hanami-rt/venv/bin/hanami-rt"  # verify wants ExecStart to exist
+    server.parent.mkdir(parents=True)
+    server.write_text("#!/bin/sh\n")
+    server.chmod(0o755)
+    done = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr
