@@ -62,6 +62,12 @@ def _load(data: Path, name: str) -> np.ndarray:
 
 def run_mnist(args: argparse.Namespace) -> int:
     """Run the benchmark described by `args` and print its JSON line."""
+    print(json.dumps(measure_mnist(args)))
+    return 0
+
+
+def measure_mnist(args: argparse.Namespace) -> dict[str, object]:
+    """One benchmark run: learn the training set once, then classify the test set."""
     started = time.perf_counter()
     from hanami_rt.core.network import Network, warm_up
 
@@ -102,5 +108,4 @@ def run_mnist(args: argparse.Namespace) -> int:
         "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
         "compile_seconds": round(compile_seconds, 3),
     }
-    print(json.dumps(result))
-    return 0
+    return result

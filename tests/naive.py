@@ -20,7 +20,7 @@ f32 = np.float32
 MASK = (1 << 64) - 1
 SLOTS, BLOCK, MAX_SECTIONS = 63, 64, 8
 MIN_P = f32(0.01)
-RATE = f32(0.01)
+RATE = f32(0.008)
 
 
 class SplitMix64:
@@ -186,7 +186,7 @@ class NaiveNetwork:
                     self.delta[n] = f32(self.potential[n] - f32(y[k]))
                     error += abs(float(self.delta[n]))
                     k += 1
-        if error <= 0.01:
+        if error <= 0.15:
             return
         reduction = self.t.settings.enable_reduction
         for b in reversed(range(len(self.t.bricks))):

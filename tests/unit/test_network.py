@@ -146,7 +146,7 @@ def test_learn_returns_its_forward_outputs_and_repetition_lowers_the_error() -> 
     net = trained()
     x, y = data(1, seed=10)
     errors = []
-    for _ in range(30):
+    for _ in range(80):
         out = net.learn(x[0], y[0])["y"]
         assert out.dtype == np.float32 and out.shape == (3,)
         errors.append(float(np.abs(out - y[0]).sum()))

@@ -18,7 +18,7 @@ from hanami_rt.core.kernels.state import (
 )
 
 _LN2 = math.log(2.0)
-_SKIP_ERROR = 0.01  # a sample whose summed |output delta| is this small is already learned
+_SKIP_ERROR = 0.15  # a sample whose summed |output delta| is this small is already learned
 
 
 @jit
