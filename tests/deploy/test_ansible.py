@@ -208,6 +208,7 @@ def deployment(
         "hanami_rt_service_manager": "none",
         "hanami_rt_wheel": str(hanami_wheel),
         "hanami_rt_python": sys.executable,
+        "hanami_rt_system_packages": [],  # no apt/dnf: this Python has venv
         "hanami_rt_port": port,
         "hanami_rt_admin_user": "root-admin",
         "hanami_rt_admin_password": password,
