@@ -125,6 +125,7 @@ class Session:
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()  # set when the queue gets an entry
         self._room = asyncio.Event()  # set when the queue drops below the depth
+        self._idle = asyncio.Event()  # set when the queue becomes empty
         self._closed = False
         self._principal: Principal | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -274,8 +275,11 @@ class Session:
         try:
             principal = await self._runtime.authenticate(request.token)
         except Unauthorized as exc:
+            await self._flushed()  # replies to earlier requests (applied learns) go out first
             await self._refuse(request.id, exc.message)
             return None
+        except Exception as exc:  # e.g. the database failed: the old token still holds
+            return error_reply(request.id, exc)
         if (principal.user_id, principal.project_id) != (old.user_id, old.project_id):
             message = (
                 "a refresh token must name the same user and project as the connection's; "
@@ -372,6 +376,12 @@ class Session:
         await self._reply(reply[0])
         self._meter.replied(op, reply[1], started)
 
+    async def _flushed(self) -> None:
+        """Wait until every queued reply has been sent (or dropped, once closed)."""
+        while self._queue:
+            self._idle.clear()
+            await self._idle.wait()
+
     def _enqueue(self, pending: _Pending) -> None:
         self._queue.append(pending)
         self._wake.set()
@@ -395,6 +405,8 @@ class Session:
             meter.replied(head.op, reply[1], head.started)
             if len(queue) < self._depth:
                 self._room.set()
+                if not queue:
+                    self._idle.set()
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -378,3 +378,18 @@ def test_two_clusters_pipelined_apply_in_arrival_order(
         x = np.frombuffer(image(rid), dtype="<f4")
         expected = local[cluster].learn(x, np.eye(10, dtype=np.float32)[rid % 10])["test_output"]
         assert reply["outputs"]["test_output"] == expected.astype("<f4").tobytes(), rid
+
+
+def test_invalid_refresh_closes_after_the_replies_to_earlier_requests(tmp_path: Path) -> None:
+    client, world = start_world(tmp_path, ws_inline_max_us=0)  # learns queue on the workers
+    try:
+        with client.websocket_connect(WS, headers=world.ma) as ws:
+            for rid in range(5):
+                ws.send_bytes(pack(learn(world, rid)))
+            ws.send_bytes(pack({"op": "auth", "id": 5, "token": "invalid"}))
+            replies = [msgpack.unpackb(ws.receive_bytes()) for _ in range(6)]
+            assert closed_with(ws) == 4401
+    finally:
+        client.__exit__(None, None, None)
+    assert [r["id"] for r in replies] == list(range(6))
+    assert all(r["ok"] for r in replies[:5]) and code_of(replies[5]) == "unauthorized"
