@@ -181,6 +181,11 @@ class Deployment:
         if not self.pid_file.exists():
             return
         pid = int(self.pid_file.read_text())
+        try:  # a stale pid file may name an unrelated process by now
+            if b"hanami-rt-supervise" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return
+        except OSError:
+            return
         children = Path(f"/proc/{pid}/task/{pid}/children")
         kids = [int(p) for p in children.read_text().split()] if children.exists() else []
         for victim in [*kids, pid]:
