@@ -78,6 +78,33 @@ class Settings:
         default=300.0,
         metadata=_doc("run a websocket request on the event loop when it costs less (0 = never)"),
     )
+    sysfs_root: Path = field(
+        default=Path("/sys"), metadata=_doc("sysfs root read for RAPL, cpufreq and temperatures")
+    )
+    procfs_root: Path = field(
+        default=Path("/proc"), metadata=_doc("procfs root read for cpuinfo, stat and meminfo")
+    )
+    watts_per_core: float = field(
+        default=10.0, metadata=_doc("watts of one busy core, for energy estimates without RAPL")
+    )
+    metrics_token: str | None = field(
+        default=None, metadata=_doc("bearer token GET /metrics requires; unset = open")
+    )
+    max_metric_clusters: int = field(
+        default=1000, metadata=_doc("clusters with their own metric series; more go to _other")
+    )
+    sample_interval_s: float = field(
+        default=1.0, metadata=_doc("seconds between host samples (power, frequency, temperature)")
+    )
+    cpufreq_regulation: bool = field(
+        default=False, metadata=_doc("lower scaling_max_freq while idle, restore it under load")
+    )
+    cpufreq_idle_after_s: float = field(
+        default=30.0, metadata=_doc("seconds without learn/infer/task work before lowering")
+    )
+    cpufreq_idle_khz: int = field(
+        default=0, metadata=_doc("scaling_max_freq while idle in kHz; 0 = scaling_min_freq")
+    )
 
     @property
     def database_file(self) -> Path:
@@ -112,6 +139,11 @@ class Settings:
             (self.ws_auth_timeout_s > 0, "ws_auth_timeout_s must be positive"),
             (self.ws_pipeline_depth >= 1, "ws_pipeline_depth must be >= 1"),
             (self.ws_inline_max_us >= 0, "ws_inline_max_us must be >= 0"),
+            (self.watts_per_core > 0, "watts_per_core must be positive"),
+            (self.max_metric_clusters >= 0, "max_metric_clusters must be >= 0"),
+            (self.sample_interval_s > 0, "sample_interval_s must be positive"),
+            (self.cpufreq_idle_after_s > 0, "cpufreq_idle_after_s must be positive"),
+            (self.cpufreq_idle_khz >= 0, "cpufreq_idle_khz must be >= 0 (0 = scaling_min_freq)"),
             (
                 re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}", self.admin_user) is not None,
                 "admin_user must be 1-64 letters, digits or _.@- (starting with a letter/digit)",

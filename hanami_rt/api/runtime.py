@@ -42,6 +42,7 @@ from hanami_rt.storage import (
     ProjectRepository,
     UserRepository,
 )
+from hanami_rt.telemetry.hub import Telemetry
 
 log = logging.getLogger(__name__)
 _RELOGIN = "log in again with POST /v1/token"
@@ -69,12 +70,14 @@ class Runtime:
     scrypt: ScryptCost
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
+    telemetry: Telemetry | None = None  # metrics; tasks report with telemetry.instruments
     loop: asyncio.AbstractEventLoop | None = None  # the server's loop, for other threads
     _restore_task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, settings: Settings) -> Runtime:
-        """Open and migrate the database, make the first admin, load keys and policy."""
+    async def start(cls, settings: Settings, telemetry: Telemetry | None = None) -> Runtime:
+        """Open and migrate the database, make the first admin, load keys and policy;
+        `telemetry` (the app's) meters the work run through the registry."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         policy = Policy.load(settings.policy_file)
         key = load_or_create_key(settings.jwt_key_path)
@@ -85,7 +88,7 @@ class Runtime:
             users, settings.admin_user, settings.admin_password, settings.data_dir, scrypt
         )
         workers = Workers(settings.workers)
-        registry = Registry(workers)
+        registry = Registry(workers, telemetry.work if telemetry is not None else None)
         blobs = BlobStore(settings.data_dir / "blobs")
         cluster_rows = ClusterRepository(db)
         error_log = ErrorLogRepository(db)
@@ -107,6 +110,7 @@ class Runtime:
             policy=policy,
             throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
             scrypt=scrypt,
+            telemetry=telemetry,
         )
         runtime.loop = asyncio.get_running_loop()
         runtime._restore_task = runtime.loop.create_task(runtime._restore())

@@ -6,6 +6,7 @@ learn_many, restore) so the lock rules hold for REST, the websocket and dataset 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any
+WorkHook = Callable[[str, str, float, int], None]
+"""Called on the thread that ran the work: (cluster id, op, thread CPU seconds, samples)."""
 
 
 @dataclass(eq=False)
@@ -42,9 +45,11 @@ class LiveCluster:
 class Registry:
     """Cluster id -> LiveCluster, and the only way to run work on a network."""
 
-    def __init__(self, workers: Workers) -> None:
+    def __init__(self, workers: Workers, on_work: WorkHook | None = None) -> None:
         self._workers = workers
         self._clusters: dict[str, LiveCluster] = {}
+        self.on_work = on_work
+        """Telemetry's hook (energy, samples, activity); None records nothing."""
 
     def add(self, cluster: LiveCluster) -> None:
         """Make a cluster live (replacing any with the same id)."""
@@ -78,12 +83,40 @@ class Registry:
         if self._clusters.get(cluster.id) is not cluster:  # deleted while we waited
             raise NotFound(f"cluster {cluster.id!r} was deleted; list yours with GET /v1/clusters")
 
+    def _metered(
+        self, fn: Callable[[Network], T], op: str | None, samples: int, cluster_id: str
+    ) -> Callable[[Network], T]:
+        """`fn`, reporting its thread CPU time to `on_work` (unchanged without a hook or op)."""
+        hook = self.on_work
+        if hook is None or op is None:
+            return fn
+
+        def run(network: Network) -> T:
+            started = time.thread_time()
+            done = 0
+            try:
+                result = fn(network)
+                done = samples
+                return result
+            finally:
+                hook(cluster_id, op, time.thread_time() - started, done)
+
+        return run
+
     async def shared(
-        self, cluster_id: str, fn: Callable[[Network], T], *, inline: bool = False
+        self,
+        cluster_id: str,
+        fn: Callable[[Network], T],
+        *,
+        inline: bool = False,
+        op: str | None = "infer",
+        samples: int = 1,
     ) -> T:
         """Run `fn(network)` on a worker (on the calling thread when `inline`: the websocket's
-        choice for small work) while holding the cluster's lock shared."""
+        choice for small work) while holding the cluster's lock shared. `op` and `samples`
+        label the work for telemetry (op None: not metered, e.g. stats)."""
         cluster = self.get(cluster_id)
+        fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.shared():
             self._still_live(cluster)
             if inline:
@@ -91,11 +124,18 @@ class Registry:
             return await self._workers.run(fn, cluster.network)
 
     async def exclusive(
-        self, cluster_id: str, fn: Callable[[Network], T], *, inline: bool = False
+        self,
+        cluster_id: str,
+        fn: Callable[[Network], T],
+        *,
+        inline: bool = False,
+        op: str | None = "learn",
+        samples: int = 1,
     ) -> T:
         """Run `fn(network)` on a worker (on the calling thread when `inline`) with the lock
-        held alone; counts as a change."""
+        held alone; counts as a change. `op`/`samples` label it for telemetry (see shared)."""
         cluster = self.get(cluster_id)
+        fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.exclusive():
             self._still_live(cluster)
             try:
@@ -132,4 +172,4 @@ class Registry:
 
     async def stats(self, cluster_id: str) -> dict[str, Any]:
         """The network's `stats()`."""
-        return await self.shared(cluster_id, lambda net: net.stats())
+        return await self.shared(cluster_id, lambda net: net.stats(), op=None)

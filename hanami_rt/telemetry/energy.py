@@ -53,6 +53,12 @@ class EnergyAttributor:
         with self._lock:
             self._pending[key] += cpu_seconds
 
+    def forget(self, cluster_id: str) -> None:
+        """Drop CPU time still pending for a cluster that is gone (its series are dropped)."""
+        with self._lock:  # "_other" time stays: it belongs to other clusters too
+            for key in [key for key in self._pending if key[0] == cluster_id]:
+                del self._pending[key]
+
     def settle(
         self, package_joules: float | None, host_busy_seconds: float | None = None
     ) -> dict[tuple[str, str], float]:

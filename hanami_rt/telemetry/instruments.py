@@ -94,6 +94,36 @@ class Instruments:
             ["type"],
             registry=registry,
         )
+        self.cpufreq_regulated = Gauge(
+            "hanami_cpufreq_regulated",
+            "1 while the regulator holds a CPU's scaling_max_freq below its maximum, else 0.",
+            ["cpu"],
+            registry=registry,
+        )
+        self.cpufreq_changes = Counter(
+            "hanami_cpufreq_changes",
+            "Times the regulator lowered (idle) or restored (load) the CPUs' scaling_max_freq.",
+            ["direction"],
+            registry=registry,
+        )
+
+    def task_state_changed(self, previous: str | None, current: str | None) -> None:
+        """A dataset task moved from state `previous` to `current` (None: did not exist / is
+        gone), e.g. (None, "queued"), ("queued", "running"), ("running", "done")."""
+        if previous is not None:
+            self.tasks.labels(previous).dec()
+        if current is not None:
+            self.tasks.labels(current).inc()
+
+    def task_samples_processed(self, task_type: str, samples: int) -> None:
+        """A dataset task of `task_type` ("train" or "request") got through `samples` more."""
+        if samples > 0:
+            self.task_samples.labels(task_type).inc(samples)
+
+    def known_clusters(self) -> set[str]:
+        """Cluster ids that hold a series slot now."""
+        with self._lock:
+            return set(self._clusters)
 
     def cluster_label(self, cluster_id: str) -> str:
         """The `cluster` label value for `cluster_id`, applying the cardinality rule above."""

@@ -123,6 +123,10 @@ ROWS = [
     ),
     Row("GET", "/v1/audit-log", _statuses(403, 200, 403, 200)),
     Row("GET", "/v1/error-log", ADMIN_ONLY_GET),
+    Row("GET", "/v1/measurements/power", _statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/measurements/cpu-frequency", _statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/measurements/temperature", _statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/system", ADMIN_ONLY_GET),
 ]
 
 
