@@ -1,0 +1,197 @@
+"""Small frozen dataclasses for what the REST API returns; each has an `id`."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def build(cls: type[T], data: Mapping[str, Any], **overrides: Any) -> T:
+    """An instance of dataclass `cls` from a JSON object: known fields only, missing ones default;
+    the whole object stays available as `raw`."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in overrides:
+            values[f.name] = overrides[f.name]
+        elif f.name == "raw":
+            values["raw"] = dict(data)
+        elif f.name in data:
+            values[f.name] = data[f.name]
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A tenant."""
+
+    id: str
+    name: str
+    created: str = ""
+    clusters: int = 0
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A user's place in a project."""
+
+    project_id: str
+    role: str = "member"
+    is_project_admin: bool = False
+    created: str = ""
+
+    @property
+    def id(self) -> str:
+        """The project's id."""
+        return self.project_id
+
+
+@dataclass(frozen=True)
+class User:
+    """A user and its projects (never a password)."""
+
+    id: str
+    name: str
+    is_admin: bool = False
+    created: str = ""
+    projects: tuple[Membership, ...] = ()
+
+
+def user(data: Mapping[str, Any]) -> User:
+    """A User from the API's JSON."""
+    memberships = tuple(build(Membership, m) for m in data.get("projects", []))
+    return build(User, data, projects=memberships)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token from POST/PUT /v1/token; `id` is the token text."""
+
+    id: str
+    expires_at: str
+    project_id: str | None
+    role: str
+    user: User
+
+
+def token(data: Mapping[str, Any]) -> Token:
+    """A Token from the API's JSON."""
+    return Token(
+        id=str(data["token"]),
+        expires_at=str(data.get("expires_at", "")),
+        project_id=data.get("project_id"),
+        role=str(data.get("role", "")),
+        user=user(data.get("user", {"id": "", "name": ""})),
+    )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster; `stats` (sizes, samples learned) only from `clusters.get`."""
+
+    id: str
+    name: str
+    project_id: str = ""
+    owner_id: str = ""
+    created: str = ""
+    saved: str | None = None
+    seed: int = 0
+    inputs: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An uploaded dataset."""
+
+    id: str
+    name: str
+    type: str = ""
+    rows: int = 0
+    inputs: Any = None
+    outputs: Any = None
+    bytes: int = 0
+    created: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A train or request task and its progress."""
+
+    id: str
+    type: str = ""
+    state: str = ""
+    cluster_id: str = ""
+    dataset_id: str = ""
+    samples_done: int = 0
+    samples_total: int = 0
+    samples_per_s: float | None = None
+    eta_seconds: float | None = None
+    error: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        """True once the task has finished, failed or been cancelled."""
+        return self.state in ("finished", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class Result:
+    """The result of a request task; `classes` are the predicted classes (when one-hot)."""
+
+    id: str
+    classes: tuple[int, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A result checked against a dataset: `accuracy` (0..1) for classes, `mse` for values."""
+
+    id: str
+    accuracy: float | None = None
+    mse: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A saved network."""
+
+    id: str
+    name: str
+    cluster_id: str | None = None
+    created: str = ""
+    bytes: int = 0
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A measurement over time, oldest first: 60 seconds, 60 minutes, 24 hours, 365 days."""
+
+    id: str
+    seconds: tuple[float | None, ...] = ()
+    minutes: tuple[float | None, ...] = ()
+    hours: tuple[float | None, ...] = ()
+    days: tuple[float | None, ...] = ()
+
+
+def series(name: str, data: Mapping[str, Any]) -> Series:
+    """A Series from the API's JSON."""
+    parts = {k: tuple(data.get(k) or ()) for k in ("seconds", "minutes", "hours", "days")}
+    return Series(id=name, **parts)
+
+
+@dataclass(frozen=True)
+class System:
+    """The host: name, CPU topology, memory, versions (everything the server says, in `raw`)."""
+
+    id: str
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

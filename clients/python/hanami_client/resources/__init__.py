@@ -1,0 +1,1 @@
+"""The REST resource groups of AsyncClient, one module per group."""

@@ -1,0 +1,121 @@
+"""Dataset tasks (train, request) and their results."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hanami_client.errors import ServerError
+from hanami_client.models import Check, Result, Task, build
+from hanami_client.progress import progress_bar
+from hanami_client.transport import Api
+
+
+def task(data: dict[str, Any]) -> Task:
+    """A Task from the API's JSON (the failure reason as `error`)."""
+    error = data.get("error") or data.get("reason")
+    return build(Task, data, error=error if isinstance(error, str) else None)
+
+
+class AsyncTasks:
+    """Train and request tasks: start, watch, cancel."""
+
+    def __init__(self, api: Api, poll_interval: float) -> None:
+        self._api = api
+        self.poll_interval = poll_interval
+
+    async def _start(
+        self, cluster_id: str, body: dict[str, Any], wait: bool, progress: bool
+    ) -> Task:
+        data = await self._api.call("POST", f"/v1/clusters/{cluster_id}/tasks", json=body)
+        started = task(data)
+        return await self.wait(started.id, progress=progress) if wait else started
+
+    async def train(
+        self,
+        cluster_id: str,
+        dataset_id: str,
+        epochs: int = 1,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Task:
+        """Let the cluster learn the dataset; with `wait`, returns once the task has finished."""
+        body = {"type": "train", "dataset_id": dataset_id, "epochs": epochs}
+        return await self._start(cluster_id, body, wait, progress)
+
+    async def request(
+        self, cluster_id: str, dataset_id: str, wait: bool = True, progress: bool = True
+    ) -> Task:
+        """Run the dataset's inputs through the cluster; the outputs go to `results`."""
+        body = {"type": "request", "dataset_id": dataset_id}
+        return await self._start(cluster_id, body, wait, progress)
+
+    async def get(self, task_id: str) -> Task:
+        """One task with its progress."""
+        return task(await self._api.call("GET", f"/v1/tasks/{task_id}"))
+
+    async def list(self, cluster_id: str) -> list[Task]:
+        """A cluster's tasks."""
+        data = await self._api.call("GET", f"/v1/clusters/{cluster_id}/tasks")
+        return [task(t) for t in data["items"]]
+
+    async def cancel(self, task_id: str) -> None:
+        """Cancel a queued or running task."""
+        await self._api.call("DELETE", f"/v1/tasks/{task_id}")
+
+    async def wait(self, task_id: str, *, progress: bool = True) -> Task:
+        """Poll until the task ends; ServerError when it failed or was cancelled."""
+        current = await self.get(task_id)
+        bar = progress_bar(progress, current.samples_total or None, f"{current.type} task")
+        shown = 0
+        try:
+            while not current.done:
+                await asyncio.sleep(self.poll_interval)
+                current = await self.get(task_id)
+                bar.update(current.samples_done - shown)
+                shown = current.samples_done
+        finally:
+            bar.close()
+        if current.state != "finished":
+            reason = current.error or "no reason given"
+            raise ServerError(f"task_{current.state}", f"task {task_id} {current.state}: {reason}")
+        return current
+
+
+class AsyncResults:
+    """What request tasks produced."""
+
+    def __init__(self, api: Api) -> None:
+        self._api = api
+
+    async def get(self, task_id: str) -> Result:
+        """The predicted classes (all pages) of a request task."""
+        classes: list[int] = []
+        data: dict[str, Any] = {}
+        offset = 0
+        while True:
+            params = {"offset": offset} if offset else None
+            data = await self._api.call("GET", f"/v1/results/{task_id}", params=params)
+            page = data.get("classes") or data.get("items") or []
+            classes.extend(int(c) for c in page)
+            total = data.get("total")
+            if not page or not isinstance(total, int) or len(classes) >= total:
+                break
+            offset = len(classes)
+        return build(Result, data, id=task_id, classes=tuple(classes))
+
+    async def outputs(self, task_id: str) -> NDArray[np.float32]:
+        """Every sample's outputs, one row per sample (from the .npy download)."""
+        reply = await self._api.send("GET", f"/v1/results/{task_id}/outputs")
+        array = np.load(io.BytesIO(reply.content), allow_pickle=False)
+        return np.asarray(array, dtype=np.float32)
+
+    async def check(self, task_id: str, dataset_id: str) -> Check:
+        """Compare the outputs with the dataset's: `accuracy` (0..1) or `mse`."""
+        body = {"dataset_id": dataset_id}
+        data = await self._api.call("POST", f"/v1/results/{task_id}/check", json=body)
+        return build(Check, data, id=task_id)

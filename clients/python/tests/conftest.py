@@ -1,0 +1,27 @@
+"""Fixtures of the client's tests: one real server per session for the e2e ring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_server import ADMIN, PASSWORD, LiveServer
+
+from hanami_client import Client
+
+MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("hanami-data")).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def admin(server: LiveServer) -> Iterator[Client]:
+    with Client(server.url) as client:
+        client.login(ADMIN, PASSWORD)
+        yield client
