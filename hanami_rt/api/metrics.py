@@ -10,7 +10,7 @@ import asyncio
 import hmac
 from typing import TYPE_CHECKING, cast
 
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -51,7 +51,7 @@ async def metrics(request: Request) -> Response:
         return telemetry.exposition(_sizes(runtime))
 
     body = await asyncio.to_thread(collect)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 ROUTE = Route(PATH, metrics, methods=["GET"], name="metrics")
