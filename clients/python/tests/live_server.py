@@ -30,11 +30,6 @@ bricks:
         number_of_neurons: 10
 """
 SMALL_TEMPLATE = """version: 1
-settings:
-    neuron_cooldown: 100000000000.0
-    refractory_time: 1
-    max_connection_distance: 1
-    enable_reduction: false
 bricks:
     1,1,1
         input: a
@@ -42,12 +37,12 @@ bricks:
     1,2,1
         input: b
         number_of_neurons: 2
-    2,1,1
+    2,2,1
         number_of_neurons: 20
-    3,1,1
+    3,2,1
         output: x
         number_of_neurons: 2
-    3,2,1
+    2,3,1
         output: y
         number_of_neurons: 1
 """

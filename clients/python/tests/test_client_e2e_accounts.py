@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from live_server import ADMIN, PASSWORD, LiveServer
+from live_server import ADMIN, LiveServer
 
 from hanami_client import (
     AuthError,
