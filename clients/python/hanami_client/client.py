@@ -128,6 +128,16 @@ class Datasets(_Group):
         """One dataset."""
         return self._run(self._a.datasets.get(id))
 
+    def upload_file(
+        self, path: str | Path, upload_id: str | None = None, *, stop_at: int | None = None
+    ) -> str:
+        """A resumable upload of one file (resume with `upload_id`); the upload id."""
+        return self._run(self._a.datasets.upload_file(path, None, upload_id, stop_at=stop_at))
+
+    def received(self, upload_id: str) -> int:
+        """How many bytes of an upload the server has."""
+        return self._run(self._a.datasets.received(upload_id))
+
     def list(self) -> list[Dataset]:
         """The visible datasets."""
         return self._run(self._a.datasets.list())
@@ -165,9 +175,9 @@ class Tasks(_Group):
         """A cluster's tasks."""
         return self._run(self._a.tasks.list(cluster_id))
 
-    def cancel(self, task_id: str) -> None:
+    def cancel(self, task_id: str) -> Task:
         """Cancel a task."""
-        self._run(self._a.tasks.cancel(task_id))
+        return self._run(self._a.tasks.cancel(task_id))
 
     def wait(self, task_id: str, *, progress: bool = True) -> Task:
         """Wait until a task ends."""

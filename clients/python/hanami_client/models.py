@@ -106,34 +106,39 @@ class Cluster:
 
 @dataclass(frozen=True)
 class Dataset:
-    """An uploaded dataset."""
+    """An uploaded dataset: `inputs`/`outputs` are values per sample, `columns` its groups."""
 
     id: str
     name: str
     type: str = ""
     rows: int = 0
-    inputs: Any = None
-    outputs: Any = None
+    inputs: int = 0
+    outputs: int = 0
+    columns: dict[str, int] = field(default_factory=dict)
     bytes: int = 0
     created: str = ""
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    project_id: str = ""
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)
 class Task:
-    """A train or request task and its progress."""
+    """A train or request task and its progress; `reason` says why it failed."""
 
     id: str
     type: str = ""
     state: str = ""
     cluster_id: str = ""
     dataset_id: str = ""
+    epochs: int = 1
     samples_done: int = 0
     samples_total: int = 0
     samples_per_s: float | None = None
     eta_seconds: float | None = None
-    error: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    reason: str | None = None
+    created: str = ""
+    started: str | None = None
+    ended: str | None = None
 
     @property
     def done(self) -> bool:
@@ -143,33 +148,49 @@ class Task:
 
 @dataclass(frozen=True)
 class Result:
-    """The result of a request task; `classes` are the predicted classes (when one-hot)."""
+    """A request task's answers (`id` is the task's): `classes` for one-hot outputs, else
+    `values` (one row per sample)."""
 
     id: str
-    classes: tuple[int, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    rows: int = 0
+    outputs: dict[str, int] = field(default_factory=dict)
+    classes: tuple[int, ...] | None = None
+    values: tuple[tuple[float, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
 class Check:
-    """A result checked against a dataset: `accuracy` (0..1) for classes, `mse` for values."""
+    """A result compared with a dataset: `accuracy` (0..1) for classes, `mse` for values."""
 
     id: str
-    accuracy: float | None = None
-    mse: float | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    dataset_id: str = ""
+    rows: int = 0
+    metric: str = ""
+    value: float = 0.0
+    correct: int | None = None
+
+    @property
+    def accuracy(self) -> float | None:
+        """The fraction of rows whose class was right (None for value outputs)."""
+        return self.value if self.metric == "accuracy" else None
+
+    @property
+    def mse(self) -> float | None:
+        """The mean squared error (None for class outputs)."""
+        return self.value if self.metric == "mse" else None
 
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A saved network."""
+    """A saved network; `cluster_id` is where it was taken (None when uploaded)."""
 
     id: str
     name: str
     cluster_id: str | None = None
-    created: str = ""
     bytes: int = 0
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    created: str = ""
+    project_id: str = ""
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)

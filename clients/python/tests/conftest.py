@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from live_server import ADMIN, PASSWORD, LiveServer
 
 from hanami_client import Client
-
-MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ class CutProxy:
         self.upstream_bytes = 0
         self.sent_while_held = asyncio.Event()
         self._held = False
+        self._cut_at: int | None = None
+        self.cuts = 0
         self._server: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
 
@@ -34,6 +36,11 @@ class CutProxy:
             writer.transport.abort()
         self._writers.clear()
         self._held = False
+        self.cuts += 1
+
+    def cut_after(self, upstream_bytes: int) -> None:
+        """Cut once, when this many more bytes have gone to the server."""
+        self._cut_at = self.upstream_bytes + upstream_bytes
 
     async def stop(self) -> None:
         self.cut()
@@ -57,6 +64,11 @@ class CutProxy:
             while data := await reader.read(65536):
                 if upstream:
                     self.upstream_bytes += len(data)
+                    if self._cut_at is not None and self.upstream_bytes >= self._cut_at:
+                        self._cut_at = None
+                        writer.write(data[: len(data) // 2])
+                        self.cut()
+                        return
                     if self._held:
                         writer.write(data)
                         await writer.drain()

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
 ADMIN = "admin"
 PASSWORD = "admin-password"
 TEMPLATE = """version: 1

@@ -26,7 +26,7 @@ class AsyncDatasets:
     ) -> Dataset:
         """Upload an IDX images + labels pair (plain or .gz) as one dataset."""
         files = {"images": Path(images_path), "labels": Path(labels_path)}
-        return await self._create(name, "mnist", files, progress)
+        return await self._create(name, "idx", files, progress)
 
     async def upload_csv(self, name: str, path: str | Path, progress: bool = True) -> Dataset:
         """Upload a CSV file as a dataset."""
@@ -58,11 +58,19 @@ class AsyncDatasets:
         return build(Dataset, await self._api.call("POST", "/v1/datasets", json=body))
 
     async def upload_file(
-        self, path: Path, bar: Bar | None = None, upload_id: str | None = None
+        self,
+        path: str | Path,
+        bar: Bar | None = None,
+        upload_id: str | None = None,
+        *,
+        stop_at: int | None = None,
     ) -> str:
         """Send a file as a resumable upload; returns the upload id. A dropped connection
-        resumes from the last byte the server has (give `upload_id` to resume a former one)."""
+        resumes from the last byte the server has; `upload_id` resumes an earlier upload;
+        `stop_at` sends only that many bytes (the rest later)."""
+        path = Path(path)
         size = path.stat().st_size
+        end_at = size if stop_at is None else min(stop_at, size)
         if upload_id is None:
             created = await self._api.call("POST", "/v1/uploads", json={"size": size})
             upload_id = str(created["id"])
@@ -71,9 +79,9 @@ class AsyncDatasets:
             bar.update(have)
         failures = 0
         with path.open("rb") as source:
-            while have < size:
+            while have < end_at:
                 source.seek(have)
-                chunk = source.read(self.chunk_bytes)
+                chunk = source.read(min(self.chunk_bytes, end_at - have))
                 end = have + len(chunk)
                 try:
                     await self._api.send(

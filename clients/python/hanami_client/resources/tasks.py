@@ -14,11 +14,12 @@ from hanami_client.models import Check, Result, Task, build
 from hanami_client.progress import progress_bar
 from hanami_client.transport import Api
 
+PAGE = 10000
+
 
 def task(data: dict[str, Any]) -> Task:
-    """A Task from the API's JSON (the failure reason as `error`)."""
-    error = data.get("error") or data.get("reason")
-    return build(Task, data, error=error if isinstance(error, str) else None)
+    """A Task from the API's JSON."""
+    return build(Task, data)
 
 
 class AsyncTasks:
@@ -63,9 +64,9 @@ class AsyncTasks:
         data = await self._api.call("GET", f"/v1/clusters/{cluster_id}/tasks")
         return [task(t) for t in data["items"]]
 
-    async def cancel(self, task_id: str) -> None:
-        """Cancel a queued or running task."""
-        await self._api.call("DELETE", f"/v1/tasks/{task_id}")
+    async def cancel(self, task_id: str) -> Task:
+        """Cancel a queued or running task (ConflictError once it has ended)."""
+        return task(await self._api.call("DELETE", f"/v1/tasks/{task_id}"))
 
     async def wait(self, task_id: str, *, progress: bool = True) -> Task:
         """Poll until the task ends; ServerError when it failed or was cancelled."""
@@ -81,7 +82,7 @@ class AsyncTasks:
         finally:
             bar.close()
         if current.state != "finished":
-            reason = current.error or "no reason given"
+            reason = current.reason or "no reason given"
             raise ServerError(f"task_{current.state}", f"task {task_id} {current.state}: {reason}")
         return current
 
@@ -93,20 +94,25 @@ class AsyncResults:
         self._api = api
 
     async def get(self, task_id: str) -> Result:
-        """The predicted classes (all pages) of a request task."""
+        """Every row of a finished request task's result (all pages)."""
         classes: list[int] = []
+        values: list[tuple[float, ...]] = []
+        offset: int | None = 0
         data: dict[str, Any] = {}
-        offset = 0
-        while True:
-            params = {"offset": offset} if offset else None
+        while offset is not None:
+            params = {"offset": offset, "limit": PAGE}
             data = await self._api.call("GET", f"/v1/results/{task_id}", params=params)
-            page = data.get("classes") or data.get("items") or []
-            classes.extend(int(c) for c in page)
-            total = data.get("total")
-            if not page or not isinstance(total, int) or len(classes) >= total:
-                break
-            offset = len(classes)
-        return build(Result, data, id=task_id, classes=tuple(classes))
+            classes.extend(int(c) for c in data.get("classes") or ())
+            values.extend(tuple(float(v) for v in row) for row in data.get("values") or ())
+            offset = data.get("next_offset")
+        one_hot = data.get("classes") is not None
+        return Result(
+            id=task_id,
+            rows=int(data.get("rows", 0)),
+            outputs=dict(data.get("outputs") or {}),
+            classes=tuple(classes) if one_hot else None,
+            values=None if one_hot else tuple(values),
+        )
 
     async def outputs(self, task_id: str) -> NDArray[np.float32]:
         """Every sample's outputs, one row per sample (from the .npy download)."""
