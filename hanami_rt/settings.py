@@ -63,6 +63,16 @@ class Settings:
     persist_interval_s: float = field(
         default=30.0, metadata=_doc("seconds between saves of changed clusters")
     )
+    max_upload_bytes: int = field(
+        default=4 << 30, metadata=_doc("largest dataset file or checkpoint upload, in bytes")
+    )
+    upload_expiry_s: float = field(
+        default=86400.0, metadata=_doc("seconds an unfinished upload is kept after its last write")
+    )
+    task_chunk_ms: float = field(
+        default=10.0,
+        metadata=_doc("milliseconds of work a task does per lock hold (websocket gets in between)"),
+    )
     warmup: bool = field(default=True, metadata=_doc("compile the kernels before /readyz"))
     log_level: str = field(default="info", metadata=_doc("uvicorn log level"))
     ws_max_frame_bytes: int = field(
@@ -135,6 +145,9 @@ class Settings:
             (self.login_window_s >= 1, "login_window_s must be >= 1"),
             (self.worker_threads >= 0, "worker_threads must be >= 0 (0 = one per core)"),
             (self.persist_interval_s > 0, "persist_interval_s must be positive"),
+            (self.max_upload_bytes > 0, "max_upload_bytes must be positive"),
+            (self.upload_expiry_s > 0, "upload_expiry_s must be positive"),
+            (0 < self.task_chunk_ms <= 1000, "task_chunk_ms must be in (0, 1000]"),
             (self.ws_max_frame_bytes > 0, "ws_max_frame_bytes must be positive"),
             (self.ws_auth_timeout_s > 0, "ws_auth_timeout_s must be positive"),
             (self.ws_pipeline_depth >= 1, "ws_pipeline_depth must be >= 1"),

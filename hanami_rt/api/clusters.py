@@ -23,15 +23,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CreateCluster:
-    """A new cluster: a name unique in the project and a template (text format or JSON)."""
+    """A new cluster: a name unique in the project and a template (text format or JSON), or
+    a checkpoint to start from."""
 
     name: str = field(
         metadata=rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
     )
-    template: str | dict[str, Any] = field(
-        metadata=rule("the template: original text format, or JSON (as string or object)")
+    template: str | dict[str, Any] | None = field(
+        default=None,
+        metadata=rule("the template: original text format, or JSON (as string or object)"),
     )
     seed: int = field(default=0, metadata=rule("random seed", minimum=0, maximum=2**63 - 1))
+    checkpoint_id: str | None = field(
+        default=None, metadata=rule("start from this checkpoint's network instead of a template")
+    )
 
 
 @dataclass(frozen=True)
@@ -101,9 +106,17 @@ async def create_cluster(call: Call) -> ClusterOut:
             'no project selected; pick one with PUT /v1/token {"project_id": ...} first'
         )
     await call.runtime.until_ready()
+    if (body.template is None) == (body.checkpoint_id is None):
+        raise ValidationError("send either a template or a checkpoint_id (exactly one)")
+    network = None
+    if body.checkpoint_id is not None:
+        from hanami_rt.api.checkpoints import visible_checkpoint  # it imports this module
+
+        checkpoint = await visible_checkpoint(call, body.checkpoint_id)
+        network = await call.runtime.batch.checkpoints.network(checkpoint)
     template = body.template if isinstance(body.template, str) else json.dumps(body.template)
     record = await call.runtime.clusters.create(
-        caller.project_id, caller.user_id, body.name, template, body.seed
+        caller.project_id, caller.user_id, body.name, template, body.seed, network
     )
     return _out(call, record)
 
@@ -149,7 +162,7 @@ ENDPOINTS = [
         body=CreateCluster,
         response=ClusterOut,
         status=201,
-        errors=(409,),
+        errors=(404, 409),
     ),
     Endpoint(
         "GET", "/v1/clusters", list_clusters, "List clusters", "clusters", response=ClusterList

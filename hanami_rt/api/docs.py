@@ -78,6 +78,9 @@ def _operation(endpoint: Endpoint, policy: Policy, schemas: dict[str, Any]) -> d
             "required": True,
             "content": {"application/json": {"schema": _ref(endpoint.body)}},
         }
+    if endpoint.stream:
+        binary = {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}
+        op["requestBody"] = {"required": True, "content": {"application/octet-stream": binary}}
     ok: dict[str, Any] = {"description": "Success"}
     if endpoint.response is not None:
         schemas[endpoint.response.__name__] = schema_of(endpoint.response, schemas)
@@ -85,7 +88,7 @@ def _operation(endpoint: Endpoint, policy: Policy, schemas: dict[str, Any]) -> d
     elif endpoint.status != 204:
         ok["content"] = {endpoint.content_type: {"schema": {}}}
     codes = set(endpoint.errors) | {500}
-    if endpoint.body is not None:
+    if endpoint.body is not None or endpoint.stream:
         codes |= {400, 413}
     if endpoint.query is not None:
         codes.add(400)

@@ -84,6 +84,8 @@ class Endpoint:
     status: int = 200
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
+    stream: bool = False
+    """True when the handler reads the raw body itself (`call.request.stream()`): uploads."""
 
     @property
     def operation_id(self) -> str:
@@ -171,7 +173,7 @@ def route_for(endpoint: Endpoint) -> Route:
                     "ask an admin for access"
                 )
         body: Any = None
-        raw = await read_body(request, runtime.settings.max_body_bytes)
+        raw = b"" if endpoint.stream else await read_body(request, runtime.settings.max_body_bytes)
         if endpoint.body is not None:
             body = parse(endpoint.body, decode_json(raw))
         elif raw.strip():

@@ -66,11 +66,16 @@ async def get_project(call: Call) -> ProjectOut:
 
 
 async def delete_project(call: Call) -> None:
-    """Delete an empty project (409 while it holds clusters)."""
+    """Delete an empty project (409 while it holds clusters or datasets)."""
     project = await _project(call)
     count = await call.runtime.cluster_rows.count_in_project(project.id)
     if count:
         raise Conflict(f"project {project.id!r} still holds {count} cluster(s); delete them first")
+    datasets = await call.runtime.batch.datasets.repo.count_in_project(project.id)
+    if datasets:
+        raise Conflict(
+            f"project {project.id!r} still holds {datasets} dataset(s); delete them first"
+        )
     await call.runtime.projects.delete(project.id)
 
 

@@ -26,6 +26,7 @@ from hanami_rt.auth import (
 )
 from hanami_rt.core import warm_up
 from hanami_rt.errors import Unauthorized, Unavailable
+from hanami_rt.service.batch import Batch
 from hanami_rt.service.bootstrap import ensure_admin
 from hanami_rt.service.clusters import ClusterService
 from hanami_rt.service.persistence import Persister
@@ -68,6 +69,7 @@ class Runtime:
     policy: Policy
     throttle: LoginThrottle
     scrypt: ScryptCost
+    batch: Batch  # uploads, datasets, tasks, checkpoints
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
     telemetry: Telemetry | None = None  # metrics; tasks report with telemetry.instruments
@@ -110,6 +112,7 @@ class Runtime:
             policy=policy,
             throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
             scrypt=scrypt,
+            batch=Batch.build(settings, db, registry, workers, blobs, persister),
             telemetry=telemetry,
         )
         runtime.loop = asyncio.get_running_loop()
@@ -127,6 +130,7 @@ class Runtime:
             gc.collect()
             gc.freeze()
             self.persister.start()
+            await self.batch.start()
         except Exception as exc:  # not ready, ever: /readyz keeps saying why
             log.exception("startup failed")
             self.startup_error = exc
@@ -148,6 +152,7 @@ class Runtime:
         if self._restore_task is not None:
             await self._restore_task
         try:
+            await self.batch.stop()  # running tasks end (as failed) before the last save
             if self.startup_error is None:
                 await self.persister.stop()
         finally:

@@ -36,14 +36,24 @@ class ClusterService:
         self._error_log = error_log
 
     async def create(
-        self, project_id: str, owner_id: str, name: str, template: str, seed: int
+        self,
+        project_id: str,
+        owner_id: str,
+        name: str,
+        template: str,
+        seed: int,
+        network: Network | None = None,
     ) -> ClusterRecord:
-        """Build the network (TemplateError on a bad template), store it, make it live."""
+        """Build the network (TemplateError on a bad template), or take `network` (from a
+        checkpoint; its template and seed are recorded), store it, make it live."""
 
         def build() -> Network:
             return Network.from_template(Template.parse(template), seed=seed)
 
-        network = await self._workers.run(build)
+        if network is None:
+            network = await self._workers.run(build)
+        else:
+            template, seed = network.template.to_json(), network.seed
         record = await self._repo.create(
             str(uuid.uuid4()), project_id, owner_id, name, template, seed
         )

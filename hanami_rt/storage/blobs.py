@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -23,12 +26,19 @@ class BlobStore:
 
     def put(self, key: str, data: bytes) -> None:
         """Store `data` under `key`: temp file, fsync, rename, so readers see old or new."""
+        with self.writer(key) as handle:
+            handle.write(data)
+
+    @contextlib.contextmanager
+    def writer(self, key: str) -> Iterator[BinaryIO]:
+        """Stream a new object into `key`; it appears atomically (fsync, rename) on success
+        and not at all when the block raises."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            with os.fdopen(fd, "w+b") as handle:
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -40,6 +50,27 @@ class BlobStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def write_at(self, key: str, offset: int) -> BinaryIO:
+        """Open `key` (created if missing) cut to `offset` bytes, positioned there: the
+        in-place writes of a resumable upload, where whatever arrived must stay."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "r+b" if path.exists() else "w+b")  # the caller closes it
+        handle.truncate(offset)
+        handle.seek(offset)
+        return handle
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is none."""
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def local_path(self, key: str) -> Path:
+        """A local file holding `key`, for memory-mapping (object storage would cache here)."""
+        return self._path(key)
 
     def get(self, key: str) -> bytes | None:
         """The bytes under `key`, or None when there are none."""

@@ -1,0 +1,70 @@
+"""Repository of the `uploads` table: resumable uploads whose bytes sit in the blob store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hanami_rt.storage.database import Database, Row
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """An upload in progress: how many bytes it will have, and when it is forgotten."""
+
+    id: str
+    project_id: str
+    owner_id: str
+    size: int
+    created: str
+    expires: str
+
+
+def _upload(row: Row) -> UploadRecord:
+    return UploadRecord(
+        row["id"],
+        row["project_id"],
+        row["owner_id"],
+        int(row["size"]),
+        row["created"],
+        row["expires"],
+    )
+
+
+class UploadRepository:
+    """Create, find, touch and delete uploads; list the expired ones."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(self, record: UploadRecord) -> None:
+        """Insert an upload."""
+        await self._db.execute(
+            "INSERT INTO uploads (id, project_id, owner_id, size, created, expires) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.id,
+                record.project_id,
+                record.owner_id,
+                record.size,
+                record.created,
+                record.expires,
+            ),
+        )
+
+    async def get(self, upload_id: str) -> UploadRecord | None:
+        """The upload with this id, or None."""
+        row = await self._db.fetch_one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
+        return _upload(row) if row else None
+
+    async def touch(self, upload_id: str, expires: str) -> None:
+        """Push the expiry back after a write."""
+        await self._db.execute("UPDATE uploads SET expires = ? WHERE id = ?", (expires, upload_id))
+
+    async def expired(self, now: str) -> list[UploadRecord]:
+        """Uploads whose expiry has passed."""
+        rows = await self._db.fetch_all("SELECT * FROM uploads WHERE expires <= ?", (now,))
+        return [_upload(r) for r in rows]
+
+    async def delete(self, upload_id: str) -> bool:
+        """Forget an upload; False when there was none."""
+        return await self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,)) > 0
