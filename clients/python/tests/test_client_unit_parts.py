@@ -1,0 +1,65 @@
+"""Small parts without a server: the CLI's token file, tables, URLs, brick arguments."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hanami_client import ConnectionLost, Project, User, ValidationError, config
+from hanami_client.errors import error_for
+from hanami_client.models import Membership
+from hanami_client.session import _as_bricks, ws_url
+from hanami_client.table import render
+
+
+def test_the_token_file_honours_xdg_and_is_0600(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("HANAMI_URL", raising=False)
+    assert config.load() == config.Saved(config.DEFAULT_URL, None)
+    path = config.save(config.Saved("http://h:1", "t.o.k"))
+    assert path == tmp_path / "hanami" / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert config.load() == config.Saved("http://h:1", "t.o.k")
+    monkeypatch.setenv("HANAMI_URL", "http://other:2")
+    assert config.load().url == "http://other:2"
+
+
+def test_tables_and_json() -> None:
+    projects = [Project("a", "Alpha", "t1", 2), Project("bb", "Beta", "t2", 0)]
+    assert render(projects, False).splitlines() == [
+        "ID  NAME   CLUSTERS  CREATED",
+        "a   Alpha  2         t1",
+        "bb  Beta   0         t2",
+    ]
+    user = User("u", "U", False, "t", (Membership("a"), Membership("bb")))
+    assert "a,bb" in render(user, False)
+    assert json.loads(render(user, True))["projects"][1]["project_id"] == "bb"
+    assert render([], False) == "(none)" and render(None, False) == ""
+
+
+def test_websocket_urls() -> None:
+    assert ws_url("http://127.0.0.1:8000/") == "ws://127.0.0.1:8000/v1/ws"
+    assert ws_url("https://example.org") == "wss://example.org/v1/ws"
+
+
+def test_bare_arrays_go_to_the_only_brick_and_are_float32() -> None:
+    bricks = _as_bricks([[1, 2], [3, 4]], {"in": 4}, "input")
+    assert list(bricks) == ["in"] and bricks["in"].dtype == np.float32
+    assert bricks["in"].tolist() == [1, 2, 3, 4]
+    assert _as_bricks({"a": 1.5}, {"a": 1, "b": 1}, "input")["a"].tolist() == [1.5]
+    with pytest.raises(ValidationError) as info:
+        _as_bricks([1, 2], {"a": 1, "b": 1}, "output")
+    assert "2 output bricks (a, b)" in info.value.message
+
+
+def test_error_for_unknown_codes_and_connection_lost() -> None:
+    assert type(error_for("brand_new", "m")).__name__ == "ServerError"
+    assert type(error_for("brand_new", "m", status=404)).__name__ == "NotFoundError"
+    lost = ConnectionLost("gone", may_have_been_applied=True)
+    assert lost.code == "connection_lost" and lost.may_have_been_applied
