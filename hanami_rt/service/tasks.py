@@ -94,6 +94,7 @@ class TaskService:
         self._jobs: dict[str, Job] = {}
         self._queues: dict[str, deque[Job]] = {}
         self._runners: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
 
     async def recover(self) -> int:
         """Fail the tasks a previous process left queued or running; returns how many."""
@@ -176,21 +177,19 @@ class TaskService:
         await job.ended.wait()
 
     async def stop(self) -> None:
-        """Stop every runner (server shutdown); their tasks are failed with the reason."""
-        for runner in list(self._runners.values()):
-            runner.cancel()
-        for runner in list(self._runners.values()):
-            try:
-                await runner
-            except asyncio.CancelledError:
-                pass
+        """Server shutdown: running tasks stop after their chunk (never mid-chunk, so the last
+        save sees a network between samples); they and the queued ones are failed."""
+        self._stopping = True
+        for job in self._jobs.values():
+            job.cancel = True
+        await asyncio.gather(*self._runners.values(), return_exceptions=True)
         for job in list(self._jobs.values()):
-            await self._end(job, "failed", RESTARTED)
+            await self._end(job, "failed", f"{RESTARTED} (it was {job.state})")
 
     async def _run_cluster(self, cluster_id: str) -> None:
         queue = self._queues[cluster_id]
         try:
-            while queue:
+            while queue and not self._stopping:
                 await self._run(queue.popleft())
         finally:
             self._queues.pop(cluster_id, None)
@@ -225,10 +224,10 @@ class TaskService:
                 await self._train(job, samples)
             else:
                 await self._request(job, samples)
-            if job.cancel:
+            if job.cancel and self._stopping:
+                state, reason = "failed", f"{RESTARTED} (it was running)"
+            elif job.cancel:
                 state = "cancelled"
-        except asyncio.CancelledError:
-            raise  # server shutdown: stop() records the reason
         except NotFound as exc:
             state, reason = "failed", f"{exc.message.split(';')[0]} while the task ran"
         except (HanamiError, CoreError) as exc:
