@@ -11,14 +11,12 @@ T = TypeVar("T")
 
 
 def build(cls: type[T], data: Mapping[str, Any], **overrides: Any) -> T:
-    """An instance of dataclass `cls` from a JSON object: known fields only, missing ones default;
-    the whole object stays available as `raw`."""
+    """An instance of dataclass `cls` from a JSON object: known fields only (a newer server's
+    extra fields are ignored), missing ones take their defaults."""
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if f.name in overrides:
             values[f.name] = overrides[f.name]
-        elif f.name == "raw":
-            values["raw"] = dict(data)
         elif f.name in data:
             values[f.name] = data[f.name]
     return cls(**values)
@@ -212,7 +210,17 @@ def series(name: str, data: Mapping[str, Any]) -> Series:
 
 @dataclass(frozen=True)
 class System:
-    """The host: name, CPU topology, memory, versions (everything the server says, in `raw`)."""
+    """The host and the software serving it; `id` is the host name."""
 
     id: str
-    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    kernel: str = ""
+    cpu: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    numba_threading_layer: str | None = None
+    numba_threads: int = 0
+
+
+def system(data: Mapping[str, Any]) -> System:
+    """A System from the API's JSON."""
+    return build(System, data, id=str(data.get("hostname", "")))

@@ -23,13 +23,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def plain(value: Any) -> Any:
-    """JSON-ready: dataclasses as dicts (without `raw`), tuples as lists, arrays as lists."""
+    """JSON-ready: dataclasses as dicts, tuples and arrays as lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.name != "raw"
-        }
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -61,9 +57,7 @@ def render(result: Any, as_json: bool) -> str:
     if not rows:
         return "(none)"
     kind = type(rows[0]).__name__
-    columns = COLUMNS.get(kind) or tuple(
-        f.name for f in dataclasses.fields(rows[0]) if f.name != "raw"
-    )
+    columns = COLUMNS.get(kind) or tuple(f.name for f in dataclasses.fields(rows[0]))
     cells = [[_cell(_user_id(plain(getattr(r, c)), c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]

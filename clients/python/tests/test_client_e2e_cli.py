@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import ADMIN, PASSWORD, SMALL_TEMPLATE, LiveServer
+from live_server import ADMIN, MNIST, PASSWORD, SMALL_TEMPLATE, TEMPLATE, LiveServer
 
 from hanami_client.cli import main
 
@@ -116,3 +116,56 @@ def test_the_console_script_runs(cli: Cli, tmp_path: Path) -> None:
     assert isinstance(json.loads(done.stdout), list)
     usage = subprocess.run([*command, "cluster"], env=env, capture_output=True, text=True)
     assert usage.returncode == 2 and "VERB" in usage.stderr
+
+
+def test_dataset_task_and_checkpoint_verbs(cli: Cli, tmp_path: Path) -> None:
+
+    assert cli("project", "create", "cli-b", "Batch")[0] == 0
+    assert cli("switch", "cli-b")[0] == 0
+    images, labels = MNIST / "t10k-images-idx3-ubyte.gz", MNIST / "t10k-labels-idx1-ubyte.gz"
+    dataset = cli.json("dataset", "upload-mnist", "digits", str(images), str(labels))
+    assert isinstance(dataset, dict) and dataset["rows"] == 1000
+    assert dataset["id"] in cli("dataset", "list")[1]
+    assert cli.json("dataset", "get", dataset["id"]) == dataset
+    csv_file = tmp_path / "t.csv"
+    csv_file.write_text("a_0,a_1,y\n1,2,3\n4,5,6\n")
+    csv = cli.json("dataset", "upload-csv", "table", str(csv_file))
+    assert isinstance(csv, dict) and csv["type"] == "csv"
+    assert cli("dataset", "delete", csv["id"])[0] == 0
+
+    template = tmp_path / "mnist.txt"
+    template.write_text(TEMPLATE)
+    cluster = cli.json("cluster", "create", "digits", str(template))
+    assert isinstance(cluster, dict)
+    task = cli.json("task", "train", cluster["id"], dataset["id"], "--wait")
+    assert isinstance(task, dict) and task["state"] == "finished"
+    assert cli.json("task", "get", task["id"]) == task
+    status, out, _ = cli("task", "list", cluster["id"])
+    assert status == 0 and task["id"] in out and "finished" in out
+    request = cli.json("task", "request", cluster["id"], dataset["id"], "--wait")
+    assert isinstance(request, dict)
+    check = cli.json("task", "check", request["id"], dataset["id"])
+    assert isinstance(check, dict) and check["metric"] == "accuracy"
+    long = cli.json("task", "train", cluster["id"], dataset["id"], "--epochs", "1000")
+    assert isinstance(long, dict) and long["state"] in ("queued", "running")
+    assert cli("task", "cancel", long["id"])[0] == 0
+
+    saved = cli.json("checkpoint", "save", cluster["id"], "snap")
+    assert isinstance(saved, dict) and saved["cluster_id"] == cluster["id"]
+    assert saved["id"] in cli("checkpoint", "list")[1]
+    assert cli.json("checkpoint", "get", saved["id"]) == saved
+    target = tmp_path / "snap.hnet"
+    status, out, _ = cli("checkpoint", "download", saved["id"], str(target))
+    assert status == 0 and out.strip() == str(target) and target.stat().st_size == saved["bytes"]
+    moved = cli.json("checkpoint", "upload", str(target), "moved")
+    assert isinstance(moved, dict) and moved["bytes"] == saved["bytes"]
+    assert cli("checkpoint", "restore", cluster["id"], moved["id"])[0] == 0
+    for k in (saved, moved):
+        assert cli("checkpoint", "delete", k["id"])[0] == 0
+    status, _, err = cli("checkpoint", "get", saved["id"])
+    assert status == 1 and "not_found" in err
+
+    assert cli("cluster", "delete", cluster["id"])[0] == 0
+    assert cli("dataset", "delete", dataset["id"])[0] == 0
+    assert cli("switch", "-")[0] == 0
+    assert cli("project", "delete", "cli-b")[0] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hanami_client.models import Series, System, series
+from hanami_client.models import Series, System, series, system
 from hanami_client.transport import Api
 
 
@@ -29,5 +29,4 @@ class AsyncMeasurements:
 
     async def system(self) -> System:
         """Host name, CPU topology, memory, versions (admin only)."""
-        data = await self._api.call("GET", "/v1/system")
-        return System(id=str(data.get("hostname", "")), raw=dict(data))
+        return system(await self._api.call("GET", "/v1/system"))
