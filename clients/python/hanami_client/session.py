@@ -96,6 +96,7 @@ class AsyncSession:
         self._lock = asyncio.Lock()
         self._expires: float | None = None
         self._closed = False
+        self._refused = False  # the server closed with 4401: log in again before reconnecting
 
     async def __aenter__(self) -> AsyncSession:
         await self.open()
@@ -241,6 +242,13 @@ class AsyncSession:
         if self._reader is not None:  # a dropped connection: this is a reconnect
             await asyncio.gather(self._reader, return_exceptions=True)
             self.reconnects += 1
+        if self._refused:
+            if not await self._api.relogin():
+                raise AuthError(
+                    "unauthorized",
+                    "the server refused this token (websocket closed with 4401); log in again",
+                )
+            self._refused = False
         token = await self._api.fresh_token(self.refresh_margin_s)
         try:
             ws = await connect(
@@ -269,6 +277,10 @@ class AsyncSession:
         await ws.send(encode_request(AuthRequest(token, request_id)))
         reply = await future
         if isinstance(reply, ErrorReply):
+            if reply.code == "unauthorized":  # the server closes with 4401 next
+                self._refused = True
+                if self._reader is not None:
+                    await asyncio.wait({self._reader}, timeout=self._api.timeout)
             raise error_for(reply.code, reply.message)
         self._expires = self._api.expires_at
 
@@ -299,6 +311,7 @@ class AsyncSession:
         pending, self._pending = self._pending, {}
         why = "the session was closed" if self._closed else "the websocket dropped"
         if close_code == CLOSE_UNAUTHORIZED:
+            self._refused = True
             why = "the server closed the websocket (4401: token invalid or expired)"
         for op, future in pending.values():
             if future.done():
@@ -310,8 +323,8 @@ class AsyncSession:
                     "and it was not re-sent",
                     may_have_been_applied=True,
                 )
-            elif close_code == CLOSE_UNAUTHORIZED and op == "auth":
-                error = AuthError("unauthorized", why)
+            elif close_code == CLOSE_UNAUTHORIZED:
+                error = AuthError("unauthorized", f"{why}; the next request logs in again")
             else:
                 error = ConnectionLost(
                     f"{why} before the {op}'s reply; it changed nothing, send it again"

@@ -13,6 +13,7 @@ from live_server import ADMIN, PASSWORD, SMALL_TEMPLATE, TEMPLATE, LiveServer
 
 from hanami_client import (
     AsyncClient,
+    AuthError,
     Client,
     Cluster,
     ConnectionLost,
@@ -198,3 +199,30 @@ def test_the_token_is_refreshed_on_an_open_socket(project: Client) -> None:
         session.infer(image)
         assert session.reconnects == 0
     assert project.token != first
+
+
+def test_a_refused_token_closes_4401_and_the_next_request_logs_in_again(
+    server: LiveServer,
+) -> None:
+    async def scenario() -> None:
+        async with AsyncClient(server.url) as client:
+            await client.login(ADMIN, PASSWORD)
+            await client.projects.create("refused-p", "Refused")
+            await client.switch_project("refused-p")
+            cluster = await client.clusters.create("r", TEMPLATE)
+            image = _images(1, 5)[0]
+            async with client.session(cluster.id, refresh_margin_s=10**6) as session:
+                await session.infer(image)
+                client._api.token = "not-a-valid-token"  # as if the server had revoked it
+                with pytest.raises(AuthError) as refused:
+                    await session.infer(image)  # refreshes first: the server closes 4401
+                assert refused.value.code == "unauthorized"
+                session.refresh_margin_s = 30
+                out = await session.infer(image)  # logs in again with the kept credentials
+                assert isinstance(out, np.ndarray) and session.reconnects == 1
+                assert client.token != "not-a-valid-token"
+            await client.clusters.delete(cluster.id)
+            await client.switch_project(None)
+            await client.projects.delete("refused-p")
+
+    asyncio.run(scenario())
