@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from hanami_rt.api.endpoint import ROUTE_KEY, bearer_token
 from hanami_rt.errors import Unauthorized
+from hanami_rt.service.registry import LiveCluster
 from hanami_rt.telemetry.hub import Telemetry
 from hanami_rt.telemetry.work import ClusterSizes
 
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
 PATH = "/metrics"
 
 
-def _sizes(runtime: Runtime) -> dict[str, ClusterSizes]:
-    """(neurons, synapses, bytes) of every live cluster, read without its lock: a learn
-    running meanwhile makes a gauge at most one sample stale."""
+def _sizes(clusters: list[LiveCluster]) -> dict[str, ClusterSizes]:
+    """(neurons, synapses, bytes) of each cluster, read without its lock: a learn running
+    meanwhile makes a gauge at most one sample stale."""
     sizes: dict[str, ClusterSizes] = {}
-    for cluster in runtime.registry.all():
+    for cluster in clusters:
         stats = cluster.network.stats()
         sizes[cluster.id] = (stats["neurons"], stats["synapses"], stats["bytes"])
     return sizes
@@ -46,9 +47,10 @@ async def metrics(request: Request) -> Response:
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise Unauthorized("wrong metrics token; send the server's metrics_token setting")
     runtime = cast("Runtime", request.app.state.runtime)
+    clusters = runtime.registry.all()  # on the loop, which alone adds and removes clusters
 
     def collect() -> bytes:
-        return telemetry.exposition(_sizes(runtime))
+        return telemetry.exposition(_sizes(clusters))
 
     body = await asyncio.to_thread(collect)
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
