@@ -1,0 +1,83 @@
+"""Dispatcher: inline only while nothing else is submitted and the cluster is cheap."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from hanami_rt.core import Network
+from hanami_rt.service.dispatcher import Dispatcher
+from hanami_rt.service.registry import LiveCluster, Registry
+from hanami_rt.service.workers import Workers
+
+TEMPLATE = """version: 1
+bricks:
+    1,1,1
+        input: x
+        number_of_neurons: 4
+    2,1,1
+        number_of_neurons: 4
+    3,1,1
+        output: y
+        number_of_neurons: 2
+"""
+X = {"x": np.array([1.0, 200.0, 0.0, 50.0], dtype=np.float32)}
+Y = {"y": np.array([1.0, 0.0], dtype=np.float32)}
+
+
+def _setup(inline_max_s: float) -> tuple[Registry, LiveCluster, Dispatcher]:
+    registry = Registry(Workers(2))
+    cluster = LiveCluster("c", "p", "o", Network.from_template(TEMPLATE, seed=3))
+    registry.add(cluster)
+    return registry, cluster, Dispatcher(registry, inline_max_s)
+
+
+def test_inline_and_worker_learns_give_the_same_network() -> None:
+    async def run(inline_max_s: float) -> bytes:
+        _, cluster, dispatcher = _setup(inline_max_s)
+        for _ in range(5):
+            inline = dispatcher.can_inline(cluster)
+            assert inline == (inline_max_s > 0)
+            await dispatcher.learn(cluster, X, Y, inline)
+        assert cluster.generation == 5
+        return cluster.network.to_bytes()
+
+    assert asyncio.run(run(1.0)) == asyncio.run(run(0.0))
+
+
+def test_submitted_work_blocks_inline_until_it_is_done() -> None:
+    async def scenario() -> None:
+        _, cluster, dispatcher = _setup(1.0)
+        work = dispatcher.learn(cluster, X, Y, inline=False)
+        assert dispatcher.on_workers == 1 and not dispatcher.can_inline(cluster)
+        await work
+        assert dispatcher.on_workers == 0 and dispatcher.can_inline(cluster)
+
+    asyncio.run(scenario())
+
+
+def test_a_cluster_measured_above_the_threshold_goes_to_the_workers() -> None:
+    async def scenario() -> None:
+        _, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
+        assert dispatcher.can_inline(cluster)  # not measured yet
+        await dispatcher.infer(cluster, X, inline=True)
+        assert not dispatcher.can_inline(cluster)
+
+    asyncio.run(scenario())
+
+
+def test_bad_input_on_the_workers_is_refused_and_uncounted() -> None:
+    async def scenario() -> None:
+        _, cluster, dispatcher = _setup(1.0)
+        before = cluster.network.to_bytes()
+        try:
+            await dispatcher.learn(cluster, {"x": np.full(4, np.nan, np.float32)}, Y, False)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("NaN input was accepted")
+        assert dispatcher.on_workers == 0 and cluster.generation == 0
+        assert cluster.network.to_bytes() == before
+
+    asyncio.run(scenario())
