@@ -112,7 +112,15 @@ class Runtime:
             policy=policy,
             throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
             scrypt=scrypt,
-            batch=Batch.build(settings, db, registry, workers, blobs, persister),
+            batch=Batch.build(
+                settings,
+                db,
+                registry,
+                workers,
+                blobs,
+                persister,
+                telemetry.instruments if telemetry is not None else None,
+            ),
             telemetry=telemetry,
         )
         runtime.loop = asyncio.get_running_loop()

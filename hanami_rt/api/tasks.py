@@ -29,6 +29,15 @@ class CreateTask:
 
 
 @dataclass(frozen=True)
+class TaskQuery:
+    """Long polling: wait up to `wait_ms` for the task to end before answering."""
+
+    wait_ms: int = field(
+        default=0, metadata=rule("ms to wait for the end", minimum=0, maximum=60000)
+    )
+
+
+@dataclass(frozen=True)
 class TaskOut:
     """A task and its progress."""
 
@@ -117,8 +126,12 @@ async def list_tasks(call: Call) -> TaskList:
 
 
 async def get_task(call: Call) -> TaskOut:
-    """A task with live progress."""
+    """A task with live progress; with `wait_ms`, once it ended or that time passed."""
     record = await visible_task(call, call.path("task_id"))
+    wait_ms = call.query_as(TaskQuery).wait_ms
+    if wait_ms:
+        await call.runtime.batch.tasks.wait(record.id, wait_ms / 1000)
+        record = await visible_task(call, record.id)
     return task_out(call.runtime.batch.tasks.progress(record))
 
 
@@ -157,6 +170,7 @@ ENDPOINTS = [
         get_task,
         "Get a task's progress",
         "tasks",
+        query=TaskQuery,
         response=TaskOut,
         errors=(404,),
     ),

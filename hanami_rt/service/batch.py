@@ -8,7 +8,7 @@ from hanami_rt.service.checkpoints import CheckpointService
 from hanami_rt.service.datasets import DatasetService
 from hanami_rt.service.persistence import Persister
 from hanami_rt.service.registry import Registry
-from hanami_rt.service.tasks import TaskService
+from hanami_rt.service.tasks import TaskMeter, TaskService
 from hanami_rt.service.uploads import UploadService
 from hanami_rt.service.workers import Workers
 from hanami_rt.settings import Settings
@@ -37,6 +37,7 @@ class Batch:
         workers: Workers,
         blobs: BlobStore,
         persister: Persister,
+        meter: TaskMeter | None = None,
     ) -> Batch:
         """Wire the services to their repositories and the blob store."""
         uploads = UploadService(
@@ -44,7 +45,7 @@ class Batch:
         )
         datasets = DatasetService(DatasetRepository(db), uploads, blobs)
         tasks = TaskService(
-            registry, TaskRepository(db), datasets, blobs, settings.task_chunk_ms / 1000
+            registry, TaskRepository(db), datasets, blobs, settings.task_chunk_ms / 1000, meter
         )
         checkpoints = CheckpointService(
             registry, CheckpointRepository(db), blobs, workers, persister

@@ -59,7 +59,7 @@ class CheckpointService:
         self, live: LiveCluster, project_id: str, owner_id: str, name: str
     ) -> CheckpointRecord:
         """Snapshot the cluster between samples; returns once the bytes are on disk."""
-        data = await self._registry.shared(live.id, lambda net: net.to_bytes())
+        data = await self._registry.shared(live.id, lambda net: net.to_bytes(), op=None)
         return await self._store(project_id, owner_id, name, live.id, data)
 
     async def upload(

@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -48,6 +49,14 @@ def _seconds(stamp: str) -> float:
 def result_key(task_id: str) -> str:
     """Where a request task's outputs (.npy) live in the blob store."""
     return f"results/{task_id}.npy"
+
+
+class TaskMeter(Protocol):
+    """Where task metrics go (telemetry's Instruments)."""
+
+    def task_state_changed(self, previous: str | None, current: str | None) -> None: ...
+
+    def task_samples_processed(self, task_type: str, samples: int) -> None: ...
 
 
 @dataclass(eq=False)
@@ -85,8 +94,10 @@ class TaskService:
         datasets: DatasetService,
         blobs: BlobStore,
         chunk_s: float,
+        meter: TaskMeter | None = None,
     ) -> None:
         self._registry = registry
+        self._meter = meter
         self.repo = repo
         self._datasets = datasets
         self._blobs = blobs
@@ -141,6 +152,7 @@ class TaskService:
         await self.repo.create(record)
         job = Job(record)
         self._jobs[record.id] = job
+        self._moved(None, "queued")
         self._queues.setdefault(live.id, deque()).append(job)
         if live.id not in self._runners:
             runner = asyncio.get_running_loop().create_task(self._run_cluster(live.id))
@@ -195,7 +207,21 @@ class TaskService:
             self._queues.pop(cluster_id, None)
             self._runners.pop(cluster_id, None)
 
+    def _moved(self, previous: str | None, current: str) -> None:
+        if self._meter is not None:
+            self._meter.task_state_changed(previous, current)
+
+    async def wait(self, task_id: str, timeout_s: float) -> None:
+        """Return when the task has ended or after `timeout_s` (long polling)."""
+        job = self._jobs.get(task_id)
+        if job is not None and timeout_s > 0:
+            try:
+                await asyncio.wait_for(job.ended.wait(), timeout_s)
+            except TimeoutError:
+                pass
+
     async def _end(self, job: Job, state: str, reason: str | None) -> None:
+        self._moved(job.state, state)
         job.state = state
         self._jobs.pop(job.record.id, None)
         await self.repo.update(
@@ -209,6 +235,7 @@ class TaskService:
 
     async def _run(self, job: Job) -> None:
         record = job.record
+        self._moved(job.state, "running")
         job.state, job.started, job.started_at = "running", utc_now(), time.monotonic()
         await self.repo.update(record.id, state="running", started=job.started)
         state, reason = "finished", None
@@ -250,6 +277,8 @@ class TaskService:
             stop = min(rows, start + size)
             took = await run(start, stop)
             job.samples_done += stop - start
+            if self._meter is not None:
+                self._meter.task_samples_processed(job.record.type, stop - start)
             cost = took / (stop - start)
             per_sample = cost if per_sample is None else 0.7 * per_sample + 0.3 * cost
             size = int(min(_MAX_CHUNK, max(1, self._chunk_s / max(per_sample, 1e-9))))
@@ -267,7 +296,9 @@ class TaskService:
                 net.learn_many(samples.inputs(start, stop), samples.expected(start, stop))
                 return time.perf_counter() - began
 
-            return await self._registry.exclusive(cluster_id, work)
+            return await self._registry.exclusive(
+                cluster_id, work, op="learn", samples=stop - start
+            )
 
         for _ in range(job.record.epochs):
             await self._chunks(job, samples.rows, run)
@@ -287,7 +318,9 @@ class TaskService:
                     writer.append(np.concatenate([out[name] for name in names], axis=1))
                     return time.perf_counter() - began
 
-                return await self._registry.shared(cluster_id, work)
+                return await self._registry.shared(
+                    cluster_id, work, op="infer", samples=stop - start
+                )
 
             for _ in range(job.record.epochs):
                 await self._chunks(job, samples.rows, run)

@@ -117,7 +117,9 @@ def wait_task(
     """Poll a task until its state is in `until` (the deadline only guards against a hang)."""
     end = time.monotonic() + 300
     while True:
-        reply = client.get(f"/v1/tasks/{task}", headers=headers)
+        ended = set(until) <= {"finished", "failed", "cancelled"}
+        query = "?wait_ms=10000" if ended else ""  # long polling when waiting for the end
+        reply = client.get(f"/v1/tasks/{task}{query}", headers=headers)
         assert reply.status_code == 200, reply.text
         body = dict(reply.json())
         if body["state"] in until:

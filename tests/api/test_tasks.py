@@ -67,6 +67,10 @@ def test_train_then_request_match_a_local_replay(client: TestClient, admin: H) -
     assert check["metric"] == "accuracy"
     assert check["correct"] == int((expected.argmax(axis=1) == labels).sum())
     assert check["value"] == pytest.approx(check["correct"] / 1000)
+    metrics = client.get("/metrics").text  # what telemetry shows of the tasks
+    assert 'hanami_task_samples_total{type="train"} 2000.0' in metrics
+    assert 'hanami_task_samples_total{type="request"} 1000.0' in metrics
+    assert 'hanami_tasks{state="finished"} 2.0' in metrics
 
 
 def test_csv_rows_and_time_series(client: TestClient, admin: H) -> None:
