@@ -42,6 +42,7 @@ class UploadService:
         self.max_bytes = max_bytes
         self._expiry_s = expiry_s
         self._task: asyncio.Task[None] | None = None
+        self._writing: dict[str, asyncio.Lock] = {}  # one PUT at a time per upload
 
     async def create(self, project_id: str, owner_id: str, size: int) -> UploadRecord:
         """A new, empty upload of `size` bytes; TooLarge over the limit."""
@@ -68,7 +69,12 @@ class UploadService:
 
     async def write(self, record: UploadRecord, start: int, chunks: AsyncIterator[bytes]) -> int:
         """Write `chunks` from byte `start`; keeps what arrived even when the client drops
-        out. Returns the bytes received so far."""
+        out. Returns the bytes received so far. A PUT waits for an earlier one on the same
+        upload (say, a broken connection still being wound up) to finish first."""
+        async with self._writing.setdefault(record.id, asyncio.Lock()):
+            return await self._write(record, start, chunks)
+
+    async def _write(self, record: UploadRecord, start: int, chunks: AsyncIterator[bytes]) -> int:
         have = self.received(record.id)
         if start > have:
             raise Conflict(
@@ -91,6 +97,7 @@ class UploadService:
 
     async def delete(self, upload_id: str) -> None:
         """Forget an upload and its bytes."""
+        self._writing.pop(upload_id, None)
         await self._repo.delete(upload_id)
         await asyncio.to_thread(self._blobs.delete, upload_key(upload_id))
 
