@@ -233,3 +233,18 @@ def test_a_restart_fails_the_running_task_with_a_reason(tmp_path: Path) -> None:
             assert "server stopped" in body["reason"] and was in body["reason"]
     finally:
         client.__exit__(None, None, None)
+
+
+def test_different_clusters_run_their_tasks_side_by_side(client: TestClient, admin: H) -> None:
+    data = mnist_dataset(client, admin, "t10k", "t10k")
+    first = create_cluster(client, admin, "first", TEMPLATE)
+    second = create_cluster(client, admin, "second", TEMPLATE)
+    a = start_task(client, admin, first, "train", data, epochs=1000)
+    b = start_task(client, admin, second, "train", data, epochs=1000)
+    wait_task(client, admin, a["id"], until=("running",))
+    wait_task(client, admin, b["id"], until=("running",))  # not queued behind the other cluster
+    assert client.get(f"/v1/tasks/{a['id']}", headers=admin).json()["state"] == "running"
+    for task in (a, b):
+        assert (
+            client.delete(f"/v1/tasks/{task['id']}", headers=admin).json()["state"] == "cancelled"
+        )
