@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,50 @@ def test_openapi_documents_measurements_and_units(client: TestClient) -> None:
     assert "watts" in schemas["PowerSeries"]["description"]
     assert "hertz" in schemas["CpuFrequencySeries"]["description"]
     assert "Celsius" in schemas["TemperatureSeries"]["description"]
+
+
+# ---- cpufreq regulation ---------------------------------------------------------------------
+
+
+def max_freqs(sysfs: Path) -> set[int]:
+    """scaling_max_freq of every CPU; a file caught mid-write (a plain file, unlike sysfs,
+    is empty between truncate and write) reads as 0."""
+    paths = (sysfs / "devices/system/cpu").glob("cpu*/cpufreq/scaling_max_freq")
+    return {int(path.read_text() or 0) for path in paths}
+
+
+def poll(condition: Any, what: str, deadline_s: float = 20.0) -> None:
+    """Wait for `condition()` (a bound on waiting, not a performance assertion)."""
+    end = time.monotonic() + deadline_s
+    while not condition():
+        assert time.monotonic() < end, f"{what} did not happen within {deadline_s} s"
+        time.sleep(0.02)
+
+
+def test_regulation_caps_idle_cpus_and_lifts_the_cap_for_work(tmp_path: Path) -> None:
+    sysfs = Path(shutil.copytree(FIXTURES / "sysfs", tmp_path / "sysfs"))
+    for path in (sysfs / "devices/system/cpu").glob("cpu*/cpufreq/scaling_max_freq"):
+        path.write_text("800000\n")  # as a process that died while idle leaves it
+    client = start(
+        make_settings(
+            tmp_path / "data",
+            sysfs_root=sysfs,
+            procfs_root=FIXTURES / "procfs",
+            cpufreq_regulation=True,
+            cpufreq_idle_after_s=0.2,
+            sample_interval_s=0.05,
+        )
+    )
+    try:
+        headers = with_project(client)
+        cluster = create_cluster(client, headers)
+        poll(lambda: max_freqs(sysfs) == {800000}, "lowering while idle")
+        ws_work(client, headers, cluster, learns=1)
+        poll(lambda: max_freqs(sysfs) == {3500000}, "restoring for work")
+        samples = scrape(client)
+        assert value(samples, "hanami_cpufreq_changes_total", direction="restored")
+        assert value(samples, "hanami_cpufreq_regulated", cpu="0") == 0
+        poll(lambda: max_freqs(sysfs) == {800000}, "lowering again")
+    finally:
+        client.__exit__(None, None, None)
+    assert max_freqs(sysfs) == {3500000}  # shutdown lifts the cap
