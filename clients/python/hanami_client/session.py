@@ -126,11 +126,11 @@ class AsyncSession:
 
     async def learn(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
         """Teach one sample; returns the prediction made before learning."""
-        return await self._learn_future(inputs, expected)
+        return await self._learn_one(inputs, expected)
 
     async def infer(self, inputs: BrickInput) -> Prediction:
         """The network's outputs for `inputs` (bare when the cluster has one output brick)."""
-        return await self._infer_future(inputs)
+        return await self._infer_one(inputs)
 
     async def ping(self) -> float:
         """One round trip; returns its duration in seconds."""
@@ -172,11 +172,11 @@ class AsyncSession:
             for future in queue:  # abandoned: still answered, results dropped
                 future.add_done_callback(_consume)
 
-    async def _learn_future(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
+    async def _learn_one(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
         future = await self._start(self._learn_request(inputs, expected), "learn")
         return self._shape(await self._finish(future))
 
-    async def _infer_future(self, inputs: BrickInput) -> Prediction:
+    async def _infer_one(self, inputs: BrickInput) -> Prediction:
         future = await self._start(self._infer_request(inputs), "infer")
         return self._shape(await self._finish(future))
 
