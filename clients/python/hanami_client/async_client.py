@@ -28,7 +28,7 @@ class AsyncClient:
         token: str | None = None,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        poll_interval: float = 0.1,
+        poll_interval: float = 0.5,
     ) -> None:
         self._api = Api(url, token=token, timeout=timeout, transport=transport)
         self.projects = AsyncProjects(self._api)

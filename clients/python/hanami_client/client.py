@@ -262,7 +262,7 @@ class Client:
         token: str | None = None,
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
-        poll_interval: float = 0.1,
+        poll_interval: float = 0.5,
     ) -> None:
         self._portal = Portal()
         self._a = AsyncClient(

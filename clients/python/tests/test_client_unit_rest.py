@@ -467,9 +467,10 @@ def test_a_waited_task_polls_until_it_ends() -> None:
     running = {**TASK, "state": "running", "samples_done": 1}
     finished = {**TASK, "state": "finished", "samples_done": 2}
     recorder = Recorder(*(httpx.Response(200, json=t) for t in (TASK, TASK, running, finished)))
-    with _client(recorder, token="tok", poll_interval=0) as client:
+    with _client(recorder, token="tok", poll_interval=0.5) as client:
         task = client.tasks.train("c", "d")
     assert task.state == "finished" and task.samples_done == 2
+    assert [r.url.params.get("wait_ms") for r in recorder.requests] == [None, None, "500", "500"]
     assert [r.url.path for r in recorder.requests] == ["/v1/clusters/c/tasks"] + 3 * ["/v1/tasks/t"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import Any
 
@@ -69,14 +68,16 @@ class AsyncTasks:
         return task(await self._api.call("DELETE", f"/v1/tasks/{task_id}"))
 
     async def wait(self, task_id: str, *, progress: bool = True) -> Task:
-        """Poll until the task ends; ServerError when it failed or was cancelled."""
+        """Long-poll until the task ends; ServerError when it failed or was cancelled."""
         current = await self.get(task_id)
         bar = progress_bar(progress, current.samples_total or None, f"{current.type} task")
+        window_ms = int(1000 * max(0.0, min(self.poll_interval, self._api.timeout - 1)))
+        params = {"wait_ms": window_ms} if window_ms else None
         shown = 0
         try:
             while not current.done:
-                await asyncio.sleep(self.poll_interval)
-                current = await self.get(task_id)
+                data = await self._api.call("GET", f"/v1/tasks/{task_id}", params=params)
+                current = task(data)
                 bar.update(current.samples_done - shown)
                 shown = current.samples_done
         finally:
