@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_projects_create_get_list_delete(admin: Client) -> None:
+    assert admin.ready()
     created = admin.projects.create("acc-p1", "First")
     assert created == Project("acc-p1", "First", created.created, 0)
     assert admin.projects.get("acc-p1") == created

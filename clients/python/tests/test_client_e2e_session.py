@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -140,9 +140,18 @@ def test_async_client_and_session(server: LiveServer) -> None:
             await client.switch_project("async-p")
             cluster = await client.clusters.create("a", TEMPLATE)
             image = _images(1, 2)[0]
+            assert await client.ready()
             async with client.session(cluster.id) as session:
                 out = await session.learn(image, np.eye(10)[1])
                 assert isinstance(out, np.ndarray) and out.shape == (10,)
+                assert await session.ping() >= 0
+
+                async def pairs() -> AsyncIterator[tuple[np.ndarray, np.ndarray]]:
+                    for digit in range(10):
+                        yield image, np.eye(10, dtype=np.float32)[digit]
+
+                learned = [o async for o in session.learn_stream(pairs())]
+                assert len(learned) == 10
                 rows = [image] * 5
                 outs = [o async for o in session.infer_stream(rows)]
                 assert len(outs) == 5 and all(
