@@ -260,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Client(url, token=token, timeout=args.timeout) as client:
             result = args.action(client, args)
     except HanamiError as exc:
-        print(f"hanami: {exc.code}: {exc.message}", file=sys.stderr)
+        hint = " (run 'hanami login' first)" if token is None and exc.code == "unauthorized" else ""
+        print(f"hanami: {exc.code}: {exc.message}{hint}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"hanami: {exc}", file=sys.stderr)

@@ -105,6 +105,17 @@ def test_cluster_verbs_in_a_project(cli: Cli, tmp_path: Path) -> None:
     assert cli("project", "delete", "cli-c")[0] == 0
 
 
+def test_without_a_login_the_error_says_to_log_in(
+    server: LiveServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
+    status, out, err = Cli(capsys)("--url", server.url, "project", "list")
+    assert status == 1 and out == "" and "unauthorized" in err and "hanami login" in err
+
+
 def test_the_console_script_runs(cli: Cli, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     script = Path(sys.executable).parent / "hanami"
