@@ -7,7 +7,13 @@ from collections.abc import Iterator
 import pytest
 from live_server import ADMIN, PASSWORD, LiveServer
 
-from hanami_client import Client
+try:
+    from hanami_client import Client
+except ImportError as exc:  # say how to fix it, not just "No module named"
+    raise ImportError(
+        "the client package is not installed in this environment: run "
+        "'.venv/bin/pip install -e clients/python' (the Makefile's install step does it)"
+    ) from exc
 
 
 @pytest.fixture(scope="session")
