@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +28,10 @@ class Portal:
         except BaseException:
             future.cancel()
             raise
+
+    def call_soon(self, callback: Callable[..., object], *args: Any) -> None:
+        """Schedule a plain callback on the portal's loop (thread-safe)."""
+        self._loop.call_soon_threadsafe(callback, *args)
 
     def iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
         """Drive an async iterator item by item from the calling thread."""

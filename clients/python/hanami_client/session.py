@@ -170,7 +170,7 @@ class AsyncSession:
                 yield self._shape(await self._finish(queue.popleft()))
         finally:
             for future in queue:  # abandoned: still answered, results dropped
-                future.add_done_callback(_consume)
+                future.add_done_callback(consume)
 
     async def _learn_one(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
         future = await self._start(self._learn_request(inputs, expected), "learn")
@@ -341,6 +341,7 @@ async def _aiter(items: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[Any
             yield item
 
 
-def _consume(future: asyncio.Future[Any]) -> None:
+def consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve an abandoned future's exception, so asyncio does not log it as never retrieved."""
     if not future.cancelled():
         future.exception()

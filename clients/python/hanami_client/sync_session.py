@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Iterable, Iterator
 from types import TracebackType
 
 from hanami_client.portal import Portal
-from hanami_client.session import AsyncSession, BrickInput, Prediction
+from hanami_client.session import AsyncSession, BrickInput, Prediction, consume
+from hanami_client.wire import InferRequest, LearnRequest, Reply
 
 
 class Session:
@@ -61,9 +64,28 @@ class Session:
         return self._portal.run(self._inner.ping())
 
     def learn_stream(self, pairs: Iterable[tuple[BrickInput, BrickInput]]) -> Iterator[Prediction]:
-        """Pipelined learns; predictions in order."""
-        return self._portal.iterate(self._inner.learn_stream(pairs))
+        """Pipelined learns (up to `window` in flight); predictions in order."""
+        inner = self._inner
+        return self._stream((inner._learn_request(x, y) for x, y in pairs), "learn")
 
     def infer_stream(self, rows: Iterable[BrickInput]) -> Iterator[Prediction]:
-        """Pipelined infers; outputs in order."""
-        return self._portal.iterate(self._inner.infer_stream(rows))
+        """Pipelined infers (up to `window` in flight); outputs in order."""
+        inner = self._inner
+        return self._stream((inner._infer_request(x) for x in rows), "infer")
+
+    def _stream(
+        self, requests: Iterator[LearnRequest | InferRequest], op: str
+    ) -> Iterator[Prediction]:
+        """Your iterable is read in your thread; only sending and receiving cross to the portal."""
+        inner, run = self._inner, self._portal.run
+        queue: deque[asyncio.Future[Reply]] = deque()
+        try:
+            for request in requests:
+                queue.append(run(inner._start(request, op)))
+                while len(queue) >= inner.window or (queue and queue[0].done()):
+                    yield inner._shape(run(inner._finish(queue.popleft())))
+            while queue:
+                yield inner._shape(run(inner._finish(queue.popleft())))
+        finally:
+            for future in queue:  # abandoned: still answered, results dropped
+                self._portal.call_soon(future.add_done_callback, consume)

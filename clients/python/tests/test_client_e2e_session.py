@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -110,6 +111,27 @@ def test_streams_match_one_by_one_requests_in_order(project: Client) -> None:
     for a, b in zip(expected + expected_infer, streamed + streamed_infer, strict=True):
         assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
         assert a.tolist() == b.tolist()
+
+
+def test_a_stream_reads_its_iterable_in_the_callers_thread_and_may_be_left_early(
+    project: Client,
+) -> None:
+    cluster = project.clusters.create("early", TEMPLATE)
+    images = _images(20, 6)
+    threads: set[int] = set()
+
+    def rows() -> Iterator[np.ndarray]:
+        for image in images:
+            threads.add(threading.get_ident())
+            yield image
+
+    with project.session(cluster.id, window=8) as session:
+        for count, _ in enumerate(session.infer_stream(rows()), start=1):
+            if count == 3:
+                break  # up to 8 replies still in flight are dropped quietly
+        assert threads == {threading.get_ident()}
+        again = session.infer(images[0])
+        assert isinstance(again, np.ndarray) and again.shape == (10,)
 
 
 def test_session_on_an_unknown_cluster_is_not_found(project: Client) -> None:
