@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -33,19 +33,6 @@ class Portal:
         """Schedule a plain callback on the portal's loop (thread-safe)."""
         self._loop.call_soon_threadsafe(callback, *args)
 
-    def iterate(self, agen: AsyncIterator[T]) -> Iterator[T]:
-        """Drive an async iterator item by item from the calling thread."""
-        try:
-            while True:
-                try:
-                    yield self.run(_next(agen))
-                except StopAsyncIteration:
-                    return
-        finally:
-            close = getattr(agen, "aclose", None)
-            if close is not None and self._loop.is_running():
-                self.run(close())
-
     def close(self) -> None:
         """Stop the loop and its thread."""
         if self._loop.is_running():
@@ -53,7 +40,3 @@ class Portal:
             self._thread.join()
         if not self._loop.is_closed():
             self._loop.close()
-
-
-async def _next(agen: AsyncIterator[T]) -> T:
-    return await agen.__anext__()
