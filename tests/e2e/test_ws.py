@@ -57,20 +57,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def digit_five() -> np.ndarray:
-    """A 28x28 image of a 5 (0-255): the first 5 of the MNIST fixture when the repository has
-    it, else a deterministic hand-drawn 5 (top bar, left stroke, middle bar, belly)."""
-    labels_file = MNIST_FIXTURE / "train-labels-idx1-ubyte.gz"
-    images_file = MNIST_FIXTURE / "train-images-idx3-ubyte.gz"
-    if labels_file.exists() and images_file.exists():
-        labels, images = read_idx(labels_file), read_idx(images_file)
-        return images[int(np.argmax(labels == 5))].astype(np.float32)
-    img = np.zeros((28, 28), dtype=np.float32)
-    img[5:8, 9:21] = 255  # top bar
-    img[5:15, 9:12] = 255  # left stroke
-    img[13:16, 9:19] = 255  # middle bar
-    img[14:22, 18:21] = 255  # right side of the belly
-    img[20:23, 8:19] = 255  # bottom
-    return img
+    """The first 5 of the MNIST training subset in tests/fixtures/mnist (28x28, 0-255)."""
+    labels = read_idx(MNIST_FIXTURE / "train-labels-idx1-ubyte.gz")
+    images = read_idx(MNIST_FIXTURE / "train-images-idx3-ubyte.gz")
+    return images[int(np.argmax(labels == 5))].astype(np.float32)
 
 
 def learn_frame(cluster: str, rid: int, image: np.ndarray, digit: int) -> bytes:
