@@ -156,6 +156,10 @@ class Network:
         if many and len({part.shape[0] for part in parts}) > 1:
             raise InputError(f"every {what} brick must have the same number of rows")
         matrix = np.ascontiguousarray(rows if many else rows.reshape(1, -1), dtype=np.float32)
+        if not matrix.flags.writeable:
+            # numba types read-only arrays apart and would compile (and cache) every kernel
+            # a second time for them, outside the warm-up; a copy of one row is cheaper
+            matrix = matrix.copy()
         return matrix
 
     def _keep_reserve(self) -> None:

@@ -385,3 +385,18 @@ def test_reduction_removes_unconfirmed_synapses() -> None:
 
 
 REDUCTION = "version: 1\nsettings:\n    enable_reduction: true\n"
+
+
+def test_read_only_inputs_use_the_warmed_up_kernels() -> None:
+    """Inputs decoded straight from a network frame are read-only views; they must work and
+    must not make numba compile a second variant of the kernels."""
+    from hanami_rt.core.kernels import learn_rows
+
+    net = trained()
+    variants = len(learn_rows.signatures)
+    x, y = data(2, seed=19)
+    frozen = np.frombuffer(x[0].tobytes(), dtype=np.float32)
+    assert not frozen.flags.writeable
+    net.learn(frozen, np.frombuffer(y[0].tobytes(), dtype=np.float32))
+    net.infer(frozen)
+    assert len(learn_rows.signatures) == variants
