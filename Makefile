@@ -4,20 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e clients/python
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/hanami-rt serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check hanami_rt tests benchmarks
-	$(BIN)/ruff format --check hanami_rt tests benchmarks
+	$(BIN)/ruff check hanami_rt tests benchmarks clients/python protocol
+	$(BIN)/ruff format --check hanami_rt tests benchmarks clients/python protocol
 	$(BIN)/mypy
 
 test: lint $(STAMP)
