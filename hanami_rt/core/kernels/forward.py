@@ -76,10 +76,12 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
     """Walk the sections of every active neuron of `brick`, adding to their targets' inflow.
 
     With potential p = source potential - section offset, each synapse passes
-    weight * min(1, p / border) and consumes its border, while p > MIN_POTENTIAL. Learning fills
-    empty slots with new synapses (border = p), splits a border that is more than twice p (half
-    goes to the next slot), grows an input neuron's first section at once, and chains a new
-    section to a full one that could not consume p.
+    weight * min(1, p / border) and consumes its border, while p > MIN_POTENTIAL. Learning
+    splits a border that is more than twice p (half goes to the next slot), adds a synapse
+    (border = p, so it takes all that is left) when p outlasts the chain, grows an input
+    neuron's first section at once, and chains a new section to a full one that could not
+    consume p. Splits and new synapses can only happen where a walk ends, so they are handled
+    there, outside the loop over full synapses.
     """
     grow_now = learn and st.brick_kind[brick] == INPUT
     for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
@@ -96,18 +98,7 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
             length = st.sec_length[row]
             base = st.sec_block[row]
             j = 0
-            while p > MIN_POTENTIAL:
-                if j == length:
-                    if not learn or j == SLOTS:
-                        break
-                    bits = next_u64(st.rng)
-                    magnitude = np.float32(float(bits >> _S11) * _WEIGHT_SCALE)
-                    st.syn_border[row, j] = p
-                    st.syn_weight[row, j] = -magnitude if bits & _ONE else magnitude
-                    st.syn_target[row, j] = next_below(st.rng, st.sec_block_size[row])
-                    st.syn_counter[row, j] = NEW_COUNTER
-                    length += 1
-                    st.counters[SYNAPSES] += 1
+            while p > MIN_POTENTIAL and j < length:
                 b = st.syn_border[row, j]
                 w = st.syn_weight[row, j]
                 if p >= b:
@@ -121,6 +112,21 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
                     inflow[base + st.syn_target[row, j]] += w * (p / b)
                 p -= b
                 j += 1
+            if learn and p > MIN_POTENTIAL and j < SLOTS:
+                # potential left past the last synapse: a new one takes all of it (border = p)
+                bits = next_u64(st.rng)
+                magnitude = np.float32(float(bits >> _S11) * _WEIGHT_SCALE)
+                w = -magnitude if bits & _ONE else magnitude
+                st.syn_border[row, j] = p
+                st.syn_weight[row, j] = w
+                t = next_below(st.rng, st.sec_block_size[row])
+                st.syn_target[row, j] = t
+                st.syn_counter[row, j] = NEW_COUNTER
+                st.counters[SYNAPSES] += 1
+                inflow[base + t] += w
+                p = ZERO
+                j += 1
+                length += 1
             if learn:
                 st.sec_length[row] = length
                 st.sec_walked[row] = j
