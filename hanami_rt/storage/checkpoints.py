@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from hanami_rt.errors import Conflict
 from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.scoped import ProjectScopedTable
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,13 @@ def _checkpoint(row: Row) -> CheckpointRecord:
     )
 
 
-class CheckpointRepository:
+class CheckpointRepository(ProjectScopedTable[CheckpointRecord]):
     """Create, find, list and delete checkpoint descriptions."""
 
+    table = "checkpoints"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, _checkpoint)
 
     async def create(self, record: CheckpointRecord) -> None:
         """Insert a checkpoint; Conflict when its name is taken in the project."""
@@ -61,25 +64,3 @@ class CheckpointRepository:
                 f"project {record.project_id!r} already has a checkpoint named "
                 f"{record.name!r}; pick another name or delete that checkpoint"
             ) from None
-
-    async def get(self, checkpoint_id: str) -> CheckpointRecord | None:
-        """The checkpoint with this id, or None."""
-        row = await self._db.fetch_one("SELECT * FROM checkpoints WHERE id = ?", (checkpoint_id,))
-        return _checkpoint(row) if row else None
-
-    async def list(
-        self, project_id: str | None = None, owner_id: str | None = None
-    ) -> list[CheckpointRecord]:
-        """Checkpoints, optionally of one project and/or owner, oldest first."""
-        sql = "SELECT * FROM checkpoints WHERE 1 = 1"
-        params: list[object] = []
-        if project_id is not None:
-            sql, params = sql + " AND project_id = ?", [*params, project_id]
-        if owner_id is not None:
-            sql, params = sql + " AND owner_id = ?", [*params, owner_id]
-        rows = await self._db.fetch_all(sql + " ORDER BY created, id", params)
-        return [_checkpoint(r) for r in rows]
-
-    async def delete(self, checkpoint_id: str) -> bool:
-        """Delete a checkpoint description; False when there was none."""
-        return await self._db.execute("DELETE FROM checkpoints WHERE id = ?", (checkpoint_id,)) > 0

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hanami_rt.errors import Conflict
 from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.scoped import ProjectScopedTable
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,13 @@ def _dataset(row: Row) -> DatasetRecord:
     )
 
 
-class DatasetRepository:
+class DatasetRepository(ProjectScopedTable[DatasetRecord]):
     """Create, find, list, count and delete dataset descriptions."""
 
+    table = "datasets"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, _dataset)
 
     async def create(self, record: DatasetRecord) -> None:
         """Insert a dataset; Conflict when its name is taken in the project."""
@@ -69,32 +72,3 @@ class DatasetRepository:
                 f"project {record.project_id!r} already has a dataset named {record.name!r}; "
                 "pick another name or delete that dataset"
             ) from None
-
-    async def get(self, dataset_id: str) -> DatasetRecord | None:
-        """The dataset with this id, or None."""
-        row = await self._db.fetch_one("SELECT * FROM datasets WHERE id = ?", (dataset_id,))
-        return _dataset(row) if row else None
-
-    async def list(
-        self, project_id: str | None = None, owner_id: str | None = None
-    ) -> list[DatasetRecord]:
-        """Datasets, optionally of one project and/or owner, oldest first."""
-        sql = "SELECT * FROM datasets WHERE 1 = 1"
-        params: list[object] = []
-        if project_id is not None:
-            sql, params = sql + " AND project_id = ?", [*params, project_id]
-        if owner_id is not None:
-            sql, params = sql + " AND owner_id = ?", [*params, owner_id]
-        rows = await self._db.fetch_all(sql + " ORDER BY created, id", params)
-        return [_dataset(r) for r in rows]
-
-    async def count_in_project(self, project_id: str) -> int:
-        """How many datasets the project holds."""
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM datasets WHERE project_id = ?", (project_id,)
-        )
-        return int(row["n"]) if row else 0
-
-    async def delete(self, dataset_id: str) -> bool:
-        """Delete a dataset description; False when there was none."""
-        return await self._db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)) > 0
