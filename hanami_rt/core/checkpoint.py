@@ -111,10 +111,18 @@ def parse(data: bytes) -> Network:
             raise
         reason = exc.args[0] if isinstance(exc, CoreError) else repr(exc)
         raise CheckpointError(f"checkpoint header is invalid: {reason}") from None
+    high = arrays["sec_source"].shape[0] if "sec_source" in arrays else 0
+    if not high <= capacity <= 4 * (high + template_sources(template)) + 64:
+        raise CheckpointError(f"checkpoint capacity {capacity} does not fit its sections")
     st = _empty_state(template, seed, capacity)
     _fill(st, arrays)
     _check_structure(st)
     return Network(template, st, seed)
+
+
+def template_sources(template: Template) -> int:
+    """Neurons that can own sections (all but output neurons): what bounds the growth reserve."""
+    return sum(b.number_of_neurons for b in template.bricks if not b.output)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

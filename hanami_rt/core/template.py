@@ -16,7 +16,9 @@ from hanami_rt.core.errors import TemplateError
 from hanami_rt.core.grid import Position, forward_distances, neighbours
 
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_MAX_NEURONS = 1_000_000
+_MAX_NEURONS = 1_000_000  # per brick
+_MAX_TOTAL_NEURONS = 4_000_000  # per template: bounds what one request can make us allocate
+_MAX_BRICKS = 4096
 _MAX_COORDINATE = 10_000
 
 
@@ -349,6 +351,17 @@ def _brick(
 def _check_bricks(bricks: list[Brick], line: int | None) -> None:
     if not bricks:
         raise TemplateError("the template has no bricks", line)
+    if len(bricks) > _MAX_BRICKS:
+        raise TemplateError(
+            f"a template has at most {_MAX_BRICKS} bricks", bricks[_MAX_BRICKS].line
+        )
+    total = 0
+    for brick in bricks:
+        total += brick.number_of_neurons
+        if total > _MAX_TOTAL_NEURONS:
+            raise TemplateError(
+                f"the bricks hold more than {_MAX_TOTAL_NEURONS:,} neurons in all", brick.line
+            )
     seen: dict[Position, Brick] = {}
     names: set[str] = set()
     for brick in bricks:

@@ -400,3 +400,19 @@ def test_read_only_inputs_use_the_warmed_up_kernels() -> None:
     net.learn(frozen, np.frombuffer(y[0].tobytes(), dtype=np.float32))
     net.infer(frozen)
     assert len(learn_rows.signatures) == variants
+
+
+def test_a_checkpoint_cannot_ask_for_a_huge_allocation() -> None:
+    """A hand-made header claiming a vast section capacity is refused before any allocation."""
+    import hashlib
+    import json
+    import struct
+
+    data = trained().to_bytes()
+    _, version, length = struct.unpack_from("<8sII", data)
+    header = json.loads(data[16 : 16 + length])
+    header["capacity"] = 10**9
+    head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    body = MAGIC + struct.pack("<II", version, len(head)) + head + data[16 + length : -32]
+    with pytest.raises(CheckpointError, match="capacity"):
+        Network.from_bytes(body + hashlib.sha256(body).digest())

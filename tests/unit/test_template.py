@@ -883,3 +883,18 @@ def test_order_decides_direction() -> None:
     assert by_position(forward)[(2, 1, 1)] == {(2, 1, 2): 0.5, (3, 1, 1): 0.5}
     assert by_position(swapped)[(2, 1, 1)] == {(3, 1, 1): 1.0}
     assert by_position(swapped)[(2, 1, 2)] == {(2, 1, 1): 1 / 3, (2, 1, 3): 1 / 3, (3, 1, 2): 1 / 3}
+
+
+def test_a_template_cannot_ask_for_millions_of_neurons_in_all() -> None:
+    """Each brick within its own limit, but together past what one request may allocate."""
+    lines = ["version: 1", "bricks:"]
+    for x in range(1, 6):
+        lines += [f"    {x},1,1"]
+        if x == 1:
+            lines += ["        input: a"]
+        if x == 5:
+            lines += ["        output: b"]
+        lines += ["        number_of_neurons: 1000000"]
+    with pytest.raises(TemplateError, match="neurons in all") as caught:
+        Template.parse("\n".join(lines) + "\n")
+    assert caught.value.line == 12  # the fifth brick, which passes the limit
