@@ -126,9 +126,8 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
                 inflow[base + t] += w
                 p = ZERO
                 j += 1
-                length += 1
+                st.sec_length[row] = j
             if learn:
-                st.sec_length[row] = length
                 st.sec_walked[row] = j
                 if p > MIN_POTENTIAL and st.sec_next[row] < 0:
                     new_section(st, n, brick, p0 - p)
