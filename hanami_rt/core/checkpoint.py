@@ -116,7 +116,7 @@ def parse(data: bytes) -> Network:
         raise CheckpointError(f"checkpoint capacity {capacity} does not fit its sections")
     st = _empty_state(template, seed, capacity)
     _fill(st, arrays)
-    _check_structure(st)
+    _check_structure(st, high)
     return Network(template, st, seed)
 
 
@@ -145,14 +145,24 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.close(directory)
 
 
-def _read_arrays(body: bytes, at: int, specs: list[Any]) -> dict[str, np.ndarray]:
+_DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<f4", "<f8", "<i4", "<i8", "<u8", "i1", "u1")}
+
+
+def _read_arrays(body: bytes, at: int, specs: Any) -> dict[str, np.ndarray]:
+    """The payload's arrays as the header lists them; only the dtypes this format writes."""
+    if not isinstance(specs, list):
+        raise CheckpointError("checkpoint header has no list of arrays")
     arrays: dict[str, np.ndarray] = {}
-    for name, dtype, shape in specs:
-        kind = np.dtype(dtype)
-        count = int(np.prod(shape, dtype=np.int64))
+    for spec in specs:
+        if not (isinstance(spec, list) and len(spec) == 3 and spec[1] in _DTYPES):
+            raise CheckpointError(f"checkpoint header lists an array it cannot read: {spec!r:.80}")
+        name, kind, shape = str(spec[0]), _DTYPES[spec[1]], spec[2]
+        if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+            raise CheckpointError(f"checkpoint array {name!r} has an invalid shape")
+        count = int(np.prod(shape, dtype=np.int64)) if len(shape) < 4 else -1
         if count < 0 or at + count * kind.itemsize > len(body):
             raise CheckpointError(f"checkpoint array {name!r} runs past the end of the data")
-        arrays[str(name)] = (
+        arrays[name] = (
             np.frombuffer(body, kind, count, at).reshape(shape).astype(kind.newbyteorder("="))
         )
         at += count * kind.itemsize
@@ -197,17 +207,15 @@ def _fill(st: State, arrays: dict[str, np.ndarray]) -> None:
         raise CheckpointError("checkpoint section arrays differ in length")
 
 
-def _check_structure(st: State) -> None:
-    """Refuse any index that would send a kernel outside its arrays."""
+def _check_structure(st: State, stored: int) -> None:
+    """Refuse any index that would send a kernel outside its arrays (`stored`: section rows
+    the file holds)."""
     neurons = st.potential.shape[0]
     high = int(st.counters[HIGH_WATER])
     free = int(st.counters[FREE_COUNT])
+    if high != stored or (st.counters < 0).any():
+        raise CheckpointError("checkpoint is inconsistent: its counters do not match its arrays")
     problems = []
-    if (
-        high != st.sec_source[: st.sec_source.shape[0]].shape[0]
-        and (st.sec_source[high:] != -1).any()
-    ):
-        problems.append("sections above the high-water mark")
     rows = slice(0, high)
     source = st.sec_source[rows]
     live = source >= 0

@@ -416,3 +416,30 @@ def test_a_checkpoint_cannot_ask_for_a_huge_allocation() -> None:
     body = MAGIC + struct.pack("<II", version, len(head)) + head + data[16 + length : -32]
     with pytest.raises(CheckpointError, match="capacity"):
         Network.from_bytes(body + hashlib.sha256(body).digest())
+
+
+def test_forged_checkpoints_are_refused_or_safe() -> None:
+    """Random byte changes behind a recomputed checksum (a forger's file): each one is refused
+    with CheckpointError, or loads into a network that learns and infers without fault."""
+    import hashlib
+
+    net = trained(rows=60)
+    original = bytearray(net.to_bytes()[:-32])
+    rng = np.random.default_rng(20)
+    x, y = data(20, seed=21)
+    refused = loaded = 0
+    for _ in range(300):
+        forged = bytearray(original)
+        for at in rng.integers(16, len(forged), size=int(rng.integers(1, 4))):
+            forged[at] = int(rng.integers(0, 256))
+        body = bytes(forged)
+        try:
+            copy = Network.from_bytes(body + hashlib.sha256(body).digest())
+        except CheckpointError:
+            refused += 1
+            continue
+        with np.errstate(all="ignore"):
+            copy.infer_many(x)
+            copy.learn_many(x, y)
+        loaded += 1
+    assert refused > 0 and loaded > 0
