@@ -332,7 +332,8 @@ class Session:
                 await self._answer("auth", started, refreshed)
 
     async def _start(self, request: LearnRequest | InferRequest, started: float) -> None:
-        """Run a learn or infer now if nothing is in flight, else queue it in order."""
+        """Run a learn or infer inline when nothing else can be affected, else on a worker;
+        either way its reply takes its place in the reply order."""
         op = "learn" if type(request) is LearnRequest else "infer"
         assert self._principal is not None
         try:
@@ -340,16 +341,17 @@ class Session:
         except Exception as exc:
             await self._answer(op, started, error_reply(request.id, exc))
             return
-        inline = not self._queue and self._dispatcher.can_inline(cluster)
+        # Inline needs no worker work anywhere and a free cluster lock: then every earlier
+        # request to this cluster has finished, so arrival order holds; replies still leave in
+        # request order through _answer. A pipelining client thus stays on the fast path.
+        inline = self._dispatcher.can_inline(cluster)
         inputs = request.inputs  # read-only views on the frame: Network copies them itself
         if type(request) is LearnRequest:
             work = self._dispatcher.learn(cluster, inputs, request.expected, inline)
         else:
             work = self._dispatcher.infer(cluster, inputs, inline)
         if inline:
-            reply = await self._finish(request.id, work)
-            await self._reply(reply[0])
-            self._meter.replied(op, reply[1], started)
+            await self._answer(op, started, await self._finish(request.id, work))
             return
         task = asyncio.get_running_loop().create_task(self._finish(request.id, work))
         self._enqueue(_Pending(op, started, None, task))
