@@ -45,7 +45,7 @@ class SplitMix64:
 
 @dataclass
 class Synapse:
-    border: np.float32
+    reach: np.float32  # the borders of the chain summed up to and including this synapse
     weight: np.float32
     target: int  # neuron within the block
     counter: int = 5
@@ -104,28 +104,37 @@ class NaiveNetwork:
     # ---- forward --------------------------------------------------------------------------
 
     def walk(self, section: Section, p: np.float32, learn: bool) -> np.float32:
-        j = 0
-        while p > MIN_P:
-            if j == len(section.synapses):
-                if not learn or j == SLOTS:
-                    break
-                bits = self.rng.u64()
-                magnitude = f32((bits >> 11) * (0.1 / 9007199254740992.0))
-                weight = -magnitude if bits & 1 else magnitude
-                target = self.rng.below(section.size)
-                section.synapses.append(Synapse(f32(p), weight, target))
-            synapse = section.synapses[j]
-            if learn and j < SLOTS - 2 and synapse.border > f32(2) * p:
-                half = synapse.border * f32(0.5)
-                synapse.border = half
-                if j + 1 < len(section.synapses):
-                    section.synapses[j + 1].border = section.synapses[j + 1].border + half
-            share = min(f32(1), p / synapse.border)
+        """Walk with potential p; returns what is left. A synapse whose reach (borders summed
+        so far) is at most p passes its whole weight; the first one past p passes the share of
+        its border that p covers, and the walk ends there."""
+        synapses = section.synapses
+        j, before = 0, f32(0)
+        while j < len(synapses) and f32(p - before) > MIN_P:
+            synapse = synapses[j]
             t = section.block + synapse.target
-            self.inflow[t] = self.inflow[t] + synapse.weight * share
-            p = f32(p - synapse.border)
-            j += 1
-        return p
+            if synapse.reach <= p:
+                self.inflow[t] = self.inflow[t] + synapse.weight
+                before = synapse.reach
+                j += 1
+                continue
+            left = f32(p - before)
+            border = f32(synapse.reach - before)
+            if learn and j < SLOTS - 2 and border > f32(2) * left:
+                border = border * f32(0.5)  # half of it goes to the next slot: its reach stays
+                synapse.reach = f32(before + border)
+            self.inflow[t] = self.inflow[t] + synapse.weight * (left / border)
+            return f32(p - synapse.reach)
+        left = f32(p - before)
+        if learn and left > MIN_P and j == len(synapses) and j < SLOTS:
+            bits = self.rng.u64()
+            magnitude = f32((bits >> 11) * (0.1 / 9007199254740992.0))
+            weight = -magnitude if bits & 1 else magnitude
+            target = self.rng.below(section.size)
+            synapses.append(Synapse(f32(p), weight, target))  # it takes all that is left
+            t = section.block + target
+            self.inflow[t] = self.inflow[t] + weight
+            return f32(0)
+        return left
 
     def forward(self, x: np.ndarray, learn: bool) -> np.ndarray:
         settings = self.t.settings
@@ -204,8 +213,9 @@ class NaiveNetwork:
                     if p <= MIN_P:
                         break
                     to_output = self.t.bricks[section.brick].kind == "output"
-                    for synapse in section.synapses:
-                        if p <= MIN_P:
+                    before = f32(0)
+                    for synapse in section.synapses:  # the synapses the forward walk reached
+                        if f32(p - before) <= MIN_P:
                             break
                         t = section.block + synapse.target
                         d = self.delta[t]
@@ -214,19 +224,27 @@ class NaiveNetwork:
                         fired = self.potential[t] > (0.5 if to_output else 0.0)
                         if reduction and synapse.counter < 10 and (synapse.weight > 0) == fired:
                             synapse.counter += 1
-                        p = f32(p - synapse.border)
+                        if synapse.reach > p:
+                            break  # the partly used synapse was the walk's last
+                        before = synapse.reach
                 if brick.kind == "hidden":
                     self.delta[n] = f32(float(total) * math.exp2(-float(p0)) / math.log(2.0))
 
     def reduce(self) -> None:
         for chain in self.sections:
             for section in list(chain):
-                kept = []
-                for synapse in section.synapses:
+                kept: list[Synapse] = []
+                before = total = f32(0)
+                for j, synapse in enumerate(section.synapses):
+                    border = f32(synapse.reach - before)
+                    before = synapse.reach
                     if synapse.counter < 10:
                         synapse.counter -= 1
                         if synapse.counter == 0:
                             continue
+                    # a kept synapse keeps its border; its reach drops by what was removed
+                    total = before if len(kept) == j else f32(total + border)
+                    synapse.reach = total
                     kept.append(synapse)
                 if section.synapses and not kept:  # a section left empty is freed
                     chain.remove(section)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from hanami_rt.core.network import Network
 
 MAGIC = b"HNMRTNET"
-VERSION = 1
+VERSION = 2  # 2: borders stored as reach (summed along the chain)
 _PREFIX = struct.Struct("<8sII")
 _DIGEST = 32
 
@@ -50,7 +50,7 @@ _ROW_FIELDS = (
     "sec_next",
     "sec_length",
 )
-_SLOT_FIELDS = ("syn_border", "syn_weight", "syn_target", "syn_counter")
+_SLOT_FIELDS = ("syn_reach", "syn_weight", "syn_target", "syn_counter")
 
 
 def dump(network: Network) -> bytes:

@@ -317,7 +317,7 @@ def _section_arrays(capacity: int) -> dict[str, np.ndarray]:
         "sec_length": np.zeros(capacity, dtype=np.int32),
         "sec_walked": np.zeros(capacity, dtype=np.int32),
         "free_sections": np.zeros(capacity, dtype=np.int32),
-        "syn_border": np.zeros((capacity, SLOTS), dtype=np.float32),
+        "syn_reach": np.zeros((capacity, SLOTS), dtype=np.float32),
         "syn_weight": np.zeros((capacity, SLOTS), dtype=np.float32),
         "syn_target": np.zeros((capacity, SLOTS), dtype=np.uint8),
         "syn_counter": np.zeros((capacity, SLOTS), dtype=np.uint8),

@@ -86,7 +86,7 @@ def chains(net: Network) -> list[list[tuple[Any, ...]]]:
             length = int(st.sec_length[row])
             synapses = [
                 (
-                    float(st.syn_border[row, j]),
+                    float(st.syn_reach[row, j]),
                     float(st.syn_weight[row, j]),
                     int(st.syn_target[row, j]),
                     int(st.syn_counter[row, j]),
@@ -115,7 +115,7 @@ def naive_chains(net: NaiveNetwork) -> list[list[tuple[Any, ...]]]:
                 s.block,
                 s.size,
                 float(s.offset),
-                [(float(y.border), float(y.weight), y.target, y.counter) for y in s.synapses],
+                [(float(y.reach), float(y.weight), y.target, y.counter) for y in s.synapses],
             )
             for s in chain
         ]

@@ -14,13 +14,21 @@ def accuracy(net: Network, images: np.ndarray, labels: np.ndarray) -> float:
 
 
 def test_one_pass_over_the_subset_learns_raw_pixels() -> None:
-    """6,000 raw 0-255 images learned once, one at a time: > 85 % on 1,000 held-out ones."""
+    """6,000 raw 0-255 images learned once, one at a time: > 85 % on 1,000 held-out ones.
+
+    Judged as a mean over four seeds, as accuracy should be (one seed varies by +-2 points
+    on a set this small); no seed may fall far behind.
+    """
     images, labels = mnist.subset("train")
     test_images, test_labels = mnist.subset("t10k")
-    net = Network.from_template(mnist.template(), seed=0)
-    assert accuracy(net, test_images, test_labels) < 0.2  # nothing learned yet
-    net.learn_many(images, mnist.one_hot(labels))
-    assert accuracy(net, test_images, test_labels) > 0.85
+    scores = []
+    for seed in range(4):
+        net = Network.from_template(mnist.template(), seed=seed)
+        assert accuracy(net, test_images, test_labels) < 0.2  # nothing learned yet
+        net.learn_many(images, mnist.one_hot(labels))
+        scores.append(accuracy(net, test_images, test_labels))
+    assert float(np.mean(scores)) > 0.85
+    assert min(scores) > 0.8
 
 
 def test_an_absurd_input_leaves_no_lasting_mark_with_reduction() -> None:
@@ -40,10 +48,10 @@ def test_an_absurd_input_leaves_no_lasting_mark_with_reduction() -> None:
     absurd = images[0].copy()
     absurd[int(np.argmax(absurd))] = 1e6
     net.learn(absurd, mnist.one_hot(labels[0]))
-    assert net.state.syn_border.max() > 1e5, "the outlier must have grown a synapse for itself"
+    assert net.state.syn_reach.max() > 1e5, "the outlier must have grown a synapse for itself"
     after = accuracy(net, test_images, test_labels)
     assert abs(after - before) < 0.01
     assert abs(after - accuracy(control, test_images, test_labels)) < 0.01
 
     net.learn_many(images[:800], mnist.one_hot(labels[:800]))
-    assert net.state.syn_border.max() < 1e4, "the outlier's synapse must be gone or worn down"
+    assert net.state.syn_reach.max() < 1e4, "the outlier's synapse must be gone or worn down"

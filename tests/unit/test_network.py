@@ -90,12 +90,11 @@ def walked(net: Network, neuron: int, p: float) -> int:
     """How many synapses of `neuron`'s first section a potential p reaches."""
     st = net.state
     row = st.first_section[neuron]
-    borders = st.syn_border[row, : st.sec_length[row]]
-    count = 0
-    for border in borders:
-        if p <= 0.01:
+    count, before = 0, 0.0
+    for reach in st.syn_reach[row, : st.sec_length[row]]:  # borders summed so far
+        if p - before <= 0.01:
             break
-        p -= float(border)
+        before = float(reach)
         count += 1
     return count
 

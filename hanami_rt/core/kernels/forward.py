@@ -76,12 +76,12 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
     """Walk the sections of every active neuron of `brick`, adding to their targets' inflow.
 
     With potential p = source potential - section offset, each synapse passes
-    weight * min(1, p / border) and consumes its border, while p > MIN_POTENTIAL. Learning
-    splits a border that is more than twice p (half goes to the next slot), adds a synapse
-    (border = p, so it takes all that is left) when p outlasts the chain, grows an input
-    neuron's first section at once, and chains a new section to a full one that could not
-    consume p. Splits and new synapses can only happen where a walk ends, so they are handled
-    there, outside the loop over full synapses.
+    weight * min(1, p_left / border) and consumes its border, while p_left > MIN_POTENTIAL;
+    borders are kept summed (`syn_reach`, see docs/algorithm.md). Learning splits a border that
+    is more than twice what is left (half goes to the next slot), adds a synapse (border = what
+    is left, so it takes all of it) when p outlasts the chain, grows an input neuron's first
+    section at once, and chains a new section to a full one that could not consume p. Splits
+    and new synapses can only happen where a walk ends, so they are handled there.
     """
     grow_now = learn and st.brick_kind[brick] == INPUT
     for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
@@ -97,40 +97,49 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
                 break
             length = st.sec_length[row]
             base = st.sec_block[row]
+            # syn_reach[j] is the potential consumed up to and including synapse j (the sum of
+            # the borders so far), so a step depends on loads only, not on the step before.
             j = 0
-            while p > MIN_POTENTIAL and j < length:
-                b = st.syn_border[row, j]
-                w = st.syn_weight[row, j]
-                if p >= b:
-                    inflow[base + st.syn_target[row, j]] += w
-                else:  # the last synapse this walk reaches: only here can a border split
-                    if learn and j < SPLIT_LIMIT and b > np.float32(2) * p:
+            prev = ZERO
+            while j < length and p - prev > MIN_POTENTIAL:
+                reach = st.syn_reach[row, j]
+                if reach > p:
+                    break  # synapse j is only partly used: the walk ends there
+                inflow[base + st.syn_target[row, j]] += st.syn_weight[row, j]
+                prev = reach
+                j += 1
+            left = p - prev
+            if left > MIN_POTENTIAL:
+                if j < length:  # the partly used synapse; only here can a border split
+                    reach = st.syn_reach[row, j]
+                    b = reach - prev
+                    if learn and j < SPLIT_LIMIT and b > np.float32(2) * left:
+                        # half the border moves to the next slot (whose reach stays)
                         b = b * np.float32(0.5)
-                        st.syn_border[row, j] = b
-                        if j + 1 < length:
-                            st.syn_border[row, j + 1] += b
-                    inflow[base + st.syn_target[row, j]] += w * (p / b)
-                p -= b
-                j += 1
-            if learn and p > MIN_POTENTIAL and j < SLOTS:
-                # potential left past the last synapse: a new one takes all of it (border = p)
-                bits = next_u64(st.rng)
-                magnitude = np.float32(float(bits >> _S11) * _WEIGHT_SCALE)
-                w = -magnitude if bits & _ONE else magnitude
-                st.syn_border[row, j] = p
-                st.syn_weight[row, j] = w
-                t = next_below(st.rng, st.sec_block_size[row])
-                st.syn_target[row, j] = t
-                st.syn_counter[row, j] = NEW_COUNTER
-                st.counters[SYNAPSES] += 1
-                inflow[base + t] += w
-                p = ZERO
-                j += 1
-                st.sec_length[row] = j
+                        reach = prev + b
+                        st.syn_reach[row, j] = reach
+                    inflow[base + st.syn_target[row, j]] += st.syn_weight[row, j] * (left / b)
+                    left = p - reach
+                    j += 1
+                elif learn and j < SLOTS:
+                    # potential left past the last synapse: a new one takes all of it
+                    bits = next_u64(st.rng)
+                    magnitude = np.float32(float(bits >> _S11) * _WEIGHT_SCALE)
+                    w = -magnitude if bits & _ONE else magnitude
+                    st.syn_reach[row, j] = p
+                    st.syn_weight[row, j] = w
+                    t = next_below(st.rng, st.sec_block_size[row])
+                    st.syn_target[row, j] = t
+                    st.syn_counter[row, j] = NEW_COUNTER
+                    st.counters[SYNAPSES] += 1
+                    inflow[base + t] += w
+                    left = ZERO
+                    j += 1
+                    st.sec_length[row] = j
             if learn:
                 st.sec_walked[row] = j
-                if p > MIN_POTENTIAL and st.sec_next[row] < 0:
-                    new_section(st, n, brick, p0 - p)
+                if left > MIN_POTENTIAL and st.sec_next[row] < 0:
+                    new_section(st, n, brick, p0 - left)
                     break
             row = st.sec_next[row]
 

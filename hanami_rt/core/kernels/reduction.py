@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from hanami_rt.core.kernels.flags import jit
 from hanami_rt.core.kernels.growth import free_section
 from hanami_rt.core.kernels.state import HIGH_WATER, MAX_COUNTER, SYNAPSES, State
+
+ZERO = np.float32(0)
 
 
 @jit
@@ -16,19 +20,25 @@ def reduce(st: State) -> None:
     for row in range(st.counters[HIGH_WATER]):
         if st.sec_source[row] < 0:
             continue
-        border = st.syn_border[row]
+        reach = st.syn_reach[row]
         weight = st.syn_weight[row]
         target = st.syn_target[row]
         counter = st.syn_counter[row]
         length = st.sec_length[row]
         kept = 0
+        before = ZERO  # reach of the previous synapse, before compaction
+        total = ZERO  # reach of the last kept synapse, after compaction
         for j in range(length):
+            border = reach[j] - before
+            before = reach[j]
             c = counter[j]
             if c < MAX_COUNTER:
                 c -= 1
                 if c == 0:
                     continue
-            border[kept] = border[j]
+            # the kept synapses keep their borders; their reach drops by what was removed
+            total = before if kept == j else total + border
+            reach[kept] = total
             weight[kept] = weight[j]
             target[kept] = target[j]
             counter[kept] = c
@@ -37,7 +47,7 @@ def reduce(st: State) -> None:
             st.counters[SYNAPSES] -= length - kept
             st.sec_length[row] = kept
             for j in range(kept, length):
-                border[j] = 0
+                reach[j] = 0
                 weight[j] = 0
                 target[j] = 0
                 counter[j] = 0

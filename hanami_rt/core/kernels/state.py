@@ -3,7 +3,8 @@
 Neurons of all bricks are numbered consecutively in template order. A section is a chain of up
 to SLOTS synapses from one source neuron into one block of at most BLOCK neurons; its synapses
 live in row `section` of the [capacity, SLOTS] synapse arrays, filled from slot 0 up to
-`sec_length`. Free section rows are kept on a stack.
+`sec_length`. Borders are stored summed along the chain (`syn_reach`). Free section rows are
+kept on a stack.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class State(NamedTuple):
     sec_walked: np.ndarray  # int32[capacity]: synapses the last learning forward walked
     free_sections: np.ndarray  # int32[capacity]: stack of free rows below HIGH_WATER
     # synapses
-    syn_border: np.ndarray  # float32[capacity, SLOTS]
+    syn_reach: np.ndarray  # float32[capacity, SLOTS]: sum of the borders up to this synapse
     syn_weight: np.ndarray  # float32[capacity, SLOTS]
     syn_target: np.ndarray  # uint8[capacity, SLOTS]: neuron within the target block
     syn_counter: np.ndarray  # uint8[capacity, SLOTS]: active_counter
@@ -81,7 +82,7 @@ SECTION_FIELDS = (
     "sec_length",
     "sec_walked",
     "free_sections",
-    "syn_border",
+    "syn_reach",
     "syn_weight",
     "syn_target",
     "syn_counter",
