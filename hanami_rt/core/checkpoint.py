@@ -112,17 +112,12 @@ def parse(data: bytes) -> Network:
         reason = exc.args[0] if isinstance(exc, CoreError) else repr(exc)
         raise CheckpointError(f"checkpoint header is invalid: {reason}") from None
     high = arrays["sec_source"].shape[0] if "sec_source" in arrays else 0
-    if not high <= capacity <= 4 * (high + template_sources(template)) + 64:
+    if not high <= capacity <= 4 * (high + template.source_neurons) + 64:
         raise CheckpointError(f"checkpoint capacity {capacity} does not fit its sections")
     st = _empty_state(template, seed, capacity)
-    _fill(st, arrays)
+    _fill(st, arrays, high)
     _check_structure(st, high)
     return Network(template, st, seed)
-
-
-def template_sources(template: Template) -> int:
-    """Neurons that can own sections (all but output neurons): what bounds the growth reserve."""
-    return sum(b.number_of_neurons for b in template.bricks if not b.output)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -171,16 +166,14 @@ def _read_arrays(body: bytes, at: int, specs: Any) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _fill(st: State, arrays: dict[str, np.ndarray]) -> None:
-    """Copy the saved arrays into fresh state arrays, checking every shape and dtype."""
+def _fill(st: State, arrays: dict[str, np.ndarray], high: int) -> None:
+    """Copy the saved arrays into fresh state arrays, checking every shape and dtype; `high`
+    is the number of section rows the file holds (already checked against the capacity)."""
     expected = set(
         ("counters", "rng", "free_sections") + _NEURON_FIELDS + _ROW_FIELDS + _SLOT_FIELDS
     )
     if set(arrays) != expected:
         raise CheckpointError("checkpoint does not hold the arrays of this format version")
-    high = arrays["sec_source"].shape[0]
-    if high > st.sec_source.shape[0]:
-        raise CheckpointError("checkpoint holds more sections than its capacity")
     lengths = arrays["sec_length"]
     if lengths.shape != (high,) or ((lengths < 0) | (lengths > SLOTS)).any():
         raise CheckpointError("checkpoint has invalid section lengths")
@@ -190,21 +183,19 @@ def _fill(st: State, arrays: dict[str, np.ndarray]) -> None:
         if saved.dtype != target.dtype:
             raise CheckpointError(f"checkpoint array {name!r} has dtype {saved.dtype}")
         if name in _SLOT_FIELDS:
-            if saved.shape != (int(used.sum()),):
-                raise CheckpointError(f"checkpoint array {name!r} has the wrong length")
-            target[:high][used] = saved
-        elif name == "free_sections" or name in _ROW_FIELDS:
-            if saved.ndim != 1 or saved.shape[0] > high and name in _ROW_FIELDS:
-                raise CheckpointError(f"checkpoint array {name!r} has the wrong shape")
-            target[: saved.shape[0]] = saved
+            fits = saved.shape == (int(used.sum()),)
+        elif name in _ROW_FIELDS:
+            fits = saved.shape == (high,)
+        elif name == "free_sections":
+            fits = saved.ndim == 1 and saved.shape[0] <= high
         else:
-            if saved.shape != target.shape:
-                raise CheckpointError(f"checkpoint array {name!r} does not fit the template")
-            target[...] = saved
-    if any(getattr(st, name).shape[0] < high for name in _ROW_FIELDS) or any(
-        arrays[name].shape[0] != high for name in _ROW_FIELDS
-    ):
-        raise CheckpointError("checkpoint section arrays differ in length")
+            fits = saved.shape == target.shape
+        if not fits:
+            raise CheckpointError(f"checkpoint array {name!r} has the wrong shape")
+        if name in _SLOT_FIELDS:
+            target[:high][used] = saved
+        else:
+            target[: saved.shape[0]] = saved
 
 
 def _check_structure(st: State, stored: int) -> None:

@@ -52,20 +52,13 @@ class Network:
         self.template = template
         self.seed = seed
         self._state = state
-        kinds = [brick.kind for brick in template.bricks]
         self.input_bricks: dict[str, int] = {
             b.input: b.number_of_neurons for b in template.bricks if b.input
         }
         self.output_bricks: dict[str, int] = {
             b.output: b.number_of_neurons for b in template.bricks if b.output
         }
-        self._n_inputs = sum(self.input_bricks.values())
         self._n_outputs = sum(self.output_bricks.values())
-        self._source_neurons = sum(
-            b.number_of_neurons
-            for b, k in zip(template.bricks, kinds, strict=True)
-            if k != "output"
-        )
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -276,8 +269,7 @@ def _empty_state(template: Template, seed: int, capacity: int | None) -> State:
         [np.cumsum([p for _, p in ts]) for ts in template.targets if ts] or [np.zeros(0)]
     )
     neurons = int(start[-1])
-    source_neurons = sum(size for size, k in zip(sizes, kind, strict=True) if k != OUTPUT)
-    reserve = min(source_neurons, _MAX_RESERVE)
+    reserve = min(template.source_neurons, _MAX_RESERVE)
     config = np.zeros(N_CONFIG, dtype=np.float64)
     config[COOLDOWN] = template.settings.neuron_cooldown
     config[REFRACTORY] = template.settings.refractory_time

@@ -70,6 +70,12 @@ class Template:
     bricks: tuple[Brick, ...]
     targets: tuple[tuple[tuple[int, float], ...], ...]
 
+    @property
+    def source_neurons(self) -> int:
+        """Neurons that may own sections (all but output neurons); a learned sample grows at
+        most one section for each."""
+        return sum(b.number_of_neurons for b in self.bricks if not b.output)
+
     @classmethod
     def parse(cls, text: str) -> Template:
         """Parse the original text form, or the JSON form when the text starts with '{'."""
