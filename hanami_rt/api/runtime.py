@@ -29,6 +29,7 @@ from hanami_rt.errors import Unauthorized, Unavailable
 from hanami_rt.service.batch import Batch
 from hanami_rt.service.bootstrap import ensure_admin
 from hanami_rt.service.clusters import ClusterService
+from hanami_rt.service.dispatcher import Dispatcher
 from hanami_rt.service.persistence import Persister
 from hanami_rt.service.registry import Registry
 from hanami_rt.service.workers import Workers
@@ -70,6 +71,7 @@ class Runtime:
     throttle: LoginThrottle
     scrypt: ScryptCost
     batch: Batch  # uploads, datasets, tasks, checkpoints
+    dispatcher: Dispatcher  # where websocket learns/infers run (inline or on a worker)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
     telemetry: Telemetry | None = None  # metrics; tasks report with telemetry.instruments
@@ -121,6 +123,7 @@ class Runtime:
                 persister,
                 telemetry.instruments if telemetry is not None else None,
             ),
+            dispatcher=Dispatcher(registry, settings.ws_inline_max_us * 1e-6),
             telemetry=telemetry,
         )
         runtime.loop = asyncio.get_running_loop()

@@ -18,7 +18,6 @@ import uuid
 from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, cast
-from weakref import WeakKeyDictionary
 
 from starlette.routing import WebSocketRoute
 from starlette.types import Receive, Scope, Send
@@ -27,8 +26,7 @@ from hanami_rt.api.clusters import live_cluster_for
 from hanami_rt.api.ws_meter import WsMeter
 from hanami_rt.auth import Principal
 from hanami_rt.errors import Unauthorized, Unavailable, kind_of
-from hanami_rt.service.dispatcher import Dispatcher, Outputs
-from hanami_rt.service.registry import Registry
+from hanami_rt.service.dispatcher import Outputs
 from hanami_rt.wire import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHORIZED,
@@ -56,18 +54,7 @@ PATH = "/v1/ws"
 CLOSE_INTERNAL = 1011
 _WIRE_CODES = {code.value: code for code in ErrorCode}
 _RENEW = "get a new token with POST /v1/token"
-_DISPATCHERS: WeakKeyDictionary[Registry, Dispatcher] = WeakKeyDictionary()
 Reply = tuple[bytes, str]  # the frame, and "ok" or its error code (for metrics)
-
-
-def _dispatcher(runtime: Runtime) -> Dispatcher:
-    """The one Dispatcher of a runtime (its worker-load count is shared by all connections)."""
-    dispatcher = _DISPATCHERS.get(runtime.registry)
-    if dispatcher is None:
-        inline_max_s = runtime.settings.ws_inline_max_us * 1e-6
-        dispatcher = Dispatcher(runtime.registry, inline_max_s)
-        _DISPATCHERS[runtime.registry] = dispatcher
-    return dispatcher
 
 
 def error_reply(id: int | None, exc: BaseException) -> Reply:
@@ -113,7 +100,7 @@ class Session:
         self._limit = settings.ws_max_frame_bytes
         self._depth = settings.ws_pipeline_depth
         self._auth_timeout = settings.ws_auth_timeout_s
-        self._dispatcher = _dispatcher(runtime)
+        self._dispatcher = runtime.dispatcher
         self._meter = WsMeter(getattr(scope["app"].state, "instruments", None))
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()  # set when the queue gets an entry
