@@ -7,25 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from hanami_rt.bench import TEMPLATE
 from hanami_rt.idx import read_idx
 
 FOLDER = Path(__file__).parent / "fixtures" / "mnist"
-TEMPLATE = """version: 1
-settings:
-    neuron_cooldown: 10000000.0
-    refractory_time: 1
-    max_connection_distance: 1
-    enable_reduction: {reduction}
-bricks:
-    1,1,1
-        input: pixels
-        number_of_neurons: 784
-    2,1,1
-        number_of_neurons: 400
-    3,1,1
-        output: digit
-        number_of_neurons: 10
-"""
 
 
 @cache
@@ -44,4 +29,4 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 def template(reduction: bool = False) -> str:
     """The MNIST template 784 -> 400 -> 10 of the benchmark."""
-    return TEMPLATE.format(reduction=str(reduction).lower())
+    return TEMPLATE.format(cooldown=1e7, hidden=400, reduction=str(reduction).lower())
