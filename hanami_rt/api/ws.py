@@ -27,6 +27,7 @@ from hanami_rt.api.ws_meter import WsMeter
 from hanami_rt.auth import Principal
 from hanami_rt.errors import Unauthorized, Unavailable, kind_of
 from hanami_rt.service.dispatcher import Outputs
+from hanami_rt.service.registry import LiveCluster
 from hanami_rt.wire import (
     CLOSE_TOO_BIG,
     CLOSE_UNAUTHORIZED,
@@ -333,15 +334,46 @@ class Session:
         # request order through _answer. A pipelining client thus stays on the fast path.
         inline = self._dispatcher.can_inline(cluster)
         inputs = request.inputs  # read-only views on the frame: Network copies them itself
+        if inline:
+            if type(request) is LearnRequest:
+                await self._learn_inline(request, cluster, started)
+                return
+            try:
+                reply = (
+                    encode_outputs(
+                        request.id, await self._dispatcher.infer_inline(cluster, inputs)
+                    ),
+                    "ok",
+                )
+            except Exception as exc:
+                reply = error_reply(request.id, exc)
+            await self._answer(op, started, reply)
+            return
         if type(request) is LearnRequest:
             work = self._dispatcher.learn(cluster, inputs, request.expected, inline)
         else:
             work = self._dispatcher.infer(cluster, inputs, inline)
-        if inline:
-            await self._answer(op, started, await self._finish(request.id, work))
-            return
         task = asyncio.get_running_loop().create_task(self._finish(request.id, work))
         self._enqueue(_Pending(op, started, None, task))
+
+    async def _learn_inline(
+        self, request: LearnRequest, cluster: LiveCluster, started: float
+    ) -> None:
+        """An inline learn whose reply goes out between its forward and backward pass."""
+        answered = False
+
+        async def answer(outputs: Outputs) -> None:
+            nonlocal answered
+            answered = True
+            await self._answer("learn", started, (encode_outputs(request.id, outputs), "ok"))
+
+        try:
+            await self._dispatcher.learn_inline(cluster, request.inputs, request.expected, answer)
+        except Exception as exc:
+            if answered:  # the weight update itself failed after the reply: a server fault
+                log.error("learn %s failed after its reply", request.id, exc_info=exc)
+                return
+            await self._answer("learn", started, error_reply(request.id, exc))
 
     async def _finish(self, rid: int, work: Coroutine[Any, Any, Outputs]) -> Reply:
         """The reply frame for a learn or infer; every failure becomes an error reply."""

@@ -9,7 +9,7 @@ Negative input values count as 0 (a silent neuron); NaN and infinity are rejecte
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,15 @@ import numpy as np
 import numpy.typing as npt
 
 from hanami_rt.core.errors import InputError
-from hanami_rt.core.kernels import State, infer_rows, learn_rows
+from hanami_rt.core.kernels import (
+    State,
+    first_invalid,
+    infer_rows,
+    learn_backward,
+    learn_forward,
+    learn_rows,
+)
+from hanami_rt.core.kernels.direct import entry_point
 from hanami_rt.core.kernels.state import (
     COOLDOWN,
     FREE_COUNT,
@@ -42,6 +50,9 @@ Outputs = dict[str, npt.NDArray[np.float32]]
 
 _MAX_RESERVE = 1 << 16  # section rows kept free before each sample (see learn_rows)
 _MIN_CAPACITY = 64
+_F32_MAX = np.float32(np.finfo(np.float32).max)
+_ANY = (-_F32_MAX, _F32_MAX)  # an input may be any finite value
+_UNIT = (np.float32(0), np.float32(1))  # an expected value is a sigmoid's target
 
 
 class Network:
@@ -59,6 +70,11 @@ class Network:
             b.output: b.number_of_neurons for b in template.bricks if b.output
         }
         self._n_outputs = sum(self.output_bricks.values())
+        self._pending: object | None = None  # the learn_split whose finish is still due
+        self._bound: State | None = None  # the State the entry points below are bound to
+        self._forward: Callable[..., None] = learn_forward
+        self._backward: Callable[..., None] = learn_backward
+        self._infer: Callable[..., None] = infer_rows
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -80,11 +96,35 @@ class Network:
 
     def learn(self, inputs: Values, expected: Values) -> Outputs:
         """Learn one sample; returns the outputs of its forward pass (before the update)."""
-        x = self._rows(inputs, self.input_bricks, "input", many=False)
-        y = self._rows(expected, self.output_bricks, "expected", many=False)
-        out = np.empty((1, self._n_outputs), dtype=np.float32)
-        self._learn(x, y, out)
-        return self._split(out[0])
+        outputs, finish = self.learn_split(inputs, expected)
+        finish()
+        return outputs
+
+    def learn_split(self, inputs: Values, expected: Values) -> tuple[Outputs, Callable[[], None]]:
+        """`learn` in two halves: validate both, run the forward pass (growing), and return its
+        outputs with `finish`, which applies the weight update. A server answers in between.
+
+        Both halves together equal `learn` bit for bit. Between them the network is consistent
+        (as after a sample it had already learned), but nothing else may run on it: whoever
+        holds the lock calls `finish` before letting go. A stale or second `finish` raises.
+        """
+        x = self._one(inputs, self.input_bricks, "input", _ANY)
+        y = self._one(expected, self.output_bricks, "expected", _UNIT)
+        self._keep_reserve()
+        out = np.empty(self._n_outputs, dtype=np.float32)
+        if self._bound is not self._state:
+            self._bind()
+        st, backward = self._state, self._backward
+        self._forward(st, x, out)
+        token = self._pending = object()
+
+        def finish() -> None:
+            if self._pending is not token:
+                raise RuntimeError("finish() of a learn_split that is stale or already done")
+            self._pending = None
+            backward(st, y)
+
+        return self._split(out, fresh=True), finish
 
     def learn_many(self, inputs: Values, expected: Values) -> None:
         """Learn 2-D rows one sample at a time in one kernel call; same as `learn` per row."""
@@ -96,10 +136,12 @@ class Network:
 
     def infer(self, inputs: Values) -> Outputs:
         """Outputs for one sample; changes nothing in the network."""
-        x = self._rows(inputs, self.input_bricks, "input", many=False)
+        x = self._one(inputs, self.input_bricks, "input", _ANY)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        infer_rows(self._state, x, out)
-        return self._split(out[0])
+        if self._bound is not self._state:
+            self._bind()
+        self._infer(self._state, x.reshape(1, -1), out)
+        return self._split(out[0], fresh=True)
 
     def infer_many(self, inputs: Values) -> Outputs:
         """Outputs for 2-D rows, each output brick as an array of shape (rows, neurons)."""
@@ -114,13 +156,49 @@ class Network:
             self._keep_reserve()
             done = learn_rows(self._state, x, y, out, done)
 
-    def _split(self, row: np.ndarray) -> Outputs:
+    def _split(self, row: np.ndarray, fresh: bool = False) -> Outputs:
+        """Outputs per brick; a `fresh` row (nobody else holds it) of one brick is not copied."""
+        if fresh and len(self.output_bricks) == 1:
+            return {next(iter(self.output_bricks)): row}
         result: Outputs = {}
         at = 0
         for name, size in self.output_bricks.items():
             result[name] = row[..., at : at + size].copy()
             at += size
         return result
+
+    def _bind(self) -> None:
+        """Bind the one-sample kernels' entry points to the State's types (kernels/direct.py):
+        rows from `_one` and fresh outputs always have the types of these examples."""
+        st = self._state
+        x = np.zeros(sum(self.input_bricks.values()), dtype=np.float32)
+        out = np.zeros(self._n_outputs, dtype=np.float32)
+        self._forward = entry_point(learn_forward, st, x, out)
+        self._backward = entry_point(learn_backward, st, out)
+        self._infer = entry_point(infer_rows, st, x.reshape(1, -1), out.reshape(1, -1))
+        self._bound = st
+
+    def _one(
+        self, values: Values, layout: dict[str, int], what: str, bounds: tuple[Any, Any]
+    ) -> np.ndarray:
+        """One sample as a 1-D float32 row. A single brick's valid, contiguous float32 array
+        (the wire's case) costs one kernel pass; anything else, and every error, is `_rows`'s."""
+        if len(layout) == 1:
+            (name, size), array = next(iter(layout.items())), values
+            if isinstance(values, Mapping):
+                array = values.get(name) if len(values) == 1 else None  # type: ignore[assignment]
+            if (
+                type(array) is np.ndarray
+                and array.dtype == np.float32
+                and array.shape == (size,)
+                and array.flags.c_contiguous
+                and array.flags.aligned
+                and first_invalid(array, *bounds) < 0
+            ):
+                # numba compiles (and caches) every kernel again for read-only arrays; copy
+                return array if array.flags.writeable else array.copy()
+        row: np.ndarray = self._rows(values, layout, what, many=False)[0]
+        return row
 
     def _rows(self, values: Values, layout: dict[str, int], what: str, many: bool) -> np.ndarray:
         """Validate and concatenate per-brick values into C-contiguous float32 rows.
@@ -349,6 +427,9 @@ def warm_up() -> None:
     net.learn_many(x, y)
     net.infer(x[0])
     net.infer_many(x)
+    read_only = np.frombuffer(x[0].tobytes(), dtype=np.float32)  # as the wire decodes values
+    net.learn(read_only, y[0])
+    net.infer(read_only)
     from hanami_rt.core.kernels import reduce
 
     reduce(net.state)

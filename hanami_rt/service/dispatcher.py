@@ -12,7 +12,7 @@ loop is never blocked for long. The cost is an exponential average measured arou
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -73,6 +73,29 @@ class Dispatcher:
         self.on_workers += 1
         return self._on_workers(self._registry.shared(cluster.id, fn))
 
+    async def learn_inline(
+        self,
+        cluster: LiveCluster,
+        inputs: Bricks,
+        expected: Bricks,
+        answer: Callable[[Outputs], Awaitable[None]],
+    ) -> None:
+        """Learn on the loop, answering between the forward and backward pass (callers check
+        `can_inline` first): the reply leaves while the weights update (Registry.learn_inline)."""
+        took = await self._registry.learn_inline(cluster, inputs, expected, answer)
+        self._record(cluster, took)
+
+    async def infer_inline(self, cluster: LiveCluster, inputs: Bricks) -> Outputs:
+        """Infer on the loop (callers check `can_inline` first)."""
+        outputs, took = await self._registry.infer_inline(cluster, inputs)
+        self._record(cluster, took)
+        return outputs
+
+    def _record(self, cluster: LiveCluster, took: float) -> None:
+        """Fold one measured cost into the cluster's average."""
+        old = self._cost.get(cluster)
+        self._cost[cluster] = took if old is None else old + _SMOOTHING * (took - old)
+
     async def _on_workers(self, work: Coroutine[Any, Any, Outputs]) -> Outputs:
         """Await work counted in `on_workers`; uncount it when done (callers must await)."""
         try:
@@ -82,15 +105,12 @@ class Dispatcher:
 
     def _timed(self, cluster: LiveCluster, fn: Callable[[Network], T]) -> Callable[[Network], T]:
         """`fn`, updating the cluster's cost average (safe from a worker thread: one float)."""
-        costs = self._cost
 
         def run(network: Network) -> T:
             started = time.perf_counter()
             try:
                 return fn(network)
             finally:
-                took = time.perf_counter() - started
-                old = costs.get(cluster)
-                costs[cluster] = took if old is None else old + _SMOOTHING * (took - old)
+                self._record(cluster, time.perf_counter() - started)
 
         return run

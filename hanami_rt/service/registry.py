@@ -7,7 +7,7 @@ learn_many, restore) so the lock rules hold for REST, the websocket and dataset 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any
+Outputs = dict[str, np.ndarray]
 WorkHook = Callable[[str, str, float, int], None]
 """Called on the thread that ran the work: (cluster id, op, thread CPU seconds, samples)."""
 
@@ -151,6 +152,58 @@ class Registry:
             # The durable-learning log entry will be appended here, before the caller replies.
             cluster.generation += 1
             return result
+
+    async def learn_inline(
+        self,
+        cluster: LiveCluster,
+        inputs: Values,
+        expected: Values,
+        answer: Callable[[Outputs], Awaitable[None]],
+    ) -> float:
+        """Learn one sample on this thread, awaiting `answer(outputs)` between the forward and
+        the backward pass with the lock held alone throughout: the reply travels while the
+        weights update, and nothing sees the network before the update is done. Bad input
+        raises before anything changed (no answer). Returns the seconds the two kernel halves
+        took; they never wait, so their wall time stands for CPU time (also for `on_work`)."""
+        await cluster.lock.acquire(True)
+        try:
+            self._still_live(cluster)
+            started = time.perf_counter()
+            try:
+                outputs, finish = cluster.network.learn_split(inputs, expected)
+            except CoreError:
+                raise  # nothing changed
+            except BaseException:
+                cluster.generation += 1  # unknown failure: assume the state moved
+                raise
+            took = time.perf_counter() - started
+            try:
+                await answer(outputs)
+            finally:
+                started = time.perf_counter()
+                cluster.generation += 1
+                finish()
+                took += time.perf_counter() - started
+        finally:
+            cluster.lock.release(True)
+        if self.on_work is not None:
+            self.on_work(cluster.id, "learn", took, 1)
+        return took
+
+    async def infer_inline(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
+        """Infer one sample on this thread (lock shared); the outputs and the kernel's seconds
+        (wall time standing for CPU time, as in `learn_inline`)."""
+        await cluster.lock.acquire(False)
+        try:
+            self._still_live(cluster)
+            started = time.perf_counter()
+            outputs = cluster.network.infer(inputs)
+            took = time.perf_counter() - started
+        finally:
+            cluster.lock.release(False)
+        if self.on_work is not None:
+            self.on_work(cluster.id, "infer", took, 1)
+        return outputs, took
 
     async def replace(self, cluster_id: str, network: Network) -> None:
         """Swap in another network (a restored checkpoint) once running work has finished."""

@@ -401,17 +401,70 @@ REDUCTION = "version: 1\nsettings:\n    enable_reduction: true\n"
 
 def test_read_only_inputs_use_the_warmed_up_kernels() -> None:
     """Inputs decoded straight from a network frame are read-only views; they must work and
-    must not make numba compile a second variant of the kernels."""
-    from hanami_rt.core.kernels import learn_rows
+    must not make numba compile a variant of any kernel that the warm-up did not."""
+    from hanami_rt.core import kernels, warm_up
 
+    warm_up()
     net = trained()
-    variants = len(learn_rows.signatures)
+    jitted = [kernels.learn_rows, kernels.learn_forward, kernels.learn_backward]
+    jitted += [kernels.infer_rows, kernels.first_invalid]
+    variants = [len(kernel.signatures) for kernel in jitted]
     x, y = data(2, seed=19)
     frozen = np.frombuffer(x[0].tobytes(), dtype=np.float32)
     assert not frozen.flags.writeable
     net.learn(frozen, np.frombuffer(y[0].tobytes(), dtype=np.float32))
     net.infer(frozen)
-    assert len(learn_rows.signatures) == variants
+    assert [len(kernel.signatures) for kernel in jitted] == variants
+
+
+def test_learn_split_is_learn_in_two_halves() -> None:
+    """Outputs come from the forward half; the sample counts as learned only after finish;
+    together the halves leave the same bytes as learn."""
+    x, y = data(40, seed=21)
+    whole, halves = trained(seed=4), trained(seed=4)
+    for row, expected in zip(x, y, strict=True):
+        outputs, finish = halves.learn_split(row, expected)
+        learned = halves.stats()["samples_learned"]
+        finish()
+        assert halves.stats()["samples_learned"] == learned + 1
+        np.testing.assert_array_equal(outputs["y"], whole.learn(row, expected)["y"])
+    assert halves.to_bytes() == whole.to_bytes()
+
+
+def test_a_stale_or_repeated_finish_raises_and_changes_nothing() -> None:
+    net = trained()
+    x, y = data(2, seed=22)
+    _, first = net.learn_split(x[0], y[0])
+    _, second = net.learn_split(x[1], y[1])
+    with pytest.raises(RuntimeError, match="stale"):
+        first()  # its forward pass is no longer the network's latest
+    second()
+    before = net.to_bytes()
+    with pytest.raises(RuntimeError, match="already done"):
+        second()
+    assert net.to_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [
+        pytest.param(lambda a: a.astype(np.float64), id="float64"),
+        pytest.param(lambda a: np.repeat(a, 2)[::2], id="strided"),
+        pytest.param(
+            lambda a: np.frombuffer(b"\0" + a.tobytes(), dtype=np.float32, offset=1), id="unaligned"
+        ),
+        pytest.param(lambda a: a.tolist(), id="list"),
+        pytest.param(lambda a: {"x": a.tolist()}, id="mapping"),
+    ],
+)
+def test_any_array_form_learns_like_a_contiguous_float32_row(convert) -> None:  # type: ignore[no-untyped-def]
+    x, y = data(30, seed=23)
+    plain, other = trained(seed=2), trained(seed=2)
+    for row, expected in zip(x, y, strict=True):
+        want = plain.learn(row, expected)["y"]
+        np.testing.assert_array_equal(other.learn(convert(row), expected)["y"], want)
+    assert other.to_bytes() == plain.to_bytes()
+    np.testing.assert_array_equal(other.infer(convert(x[0]))["y"], plain.infer(x[0])["y"])
 
 
 def test_a_checkpoint_cannot_ask_for_a_huge_allocation() -> None:

@@ -62,3 +62,40 @@ async def _generations() -> None:
 
 def test_only_changes_make_a_cluster_dirty() -> None:
     asyncio.run(_generations())
+
+
+async def _inline_scenario() -> None:
+    registry = Registry(Workers(1))
+    cluster = LiveCluster("c", "p", "u", Network.from_template(TEMPLATE, seed=1))
+    registry.add(cluster)
+    x = np.full(16, 100.0, dtype=np.float32)
+    y = np.array([1.0, 0.0], dtype=np.float32)
+    seen: list[tuple[bool, int]] = []
+
+    async def answer(outputs: dict[str, np.ndarray]) -> None:
+        assert outputs["y"].shape == (2,)
+        seen.append((cluster.lock.writer, cluster.network.stats()["samples_learned"]))
+
+    await registry.learn_inline(cluster, x, y, answer)
+    # the answer came between the halves: lock held, the sample not yet counted as learned
+    assert seen == [(True, 0)]
+    assert cluster.network.stats()["samples_learned"] == 1 and cluster.generation == 1
+    assert not cluster.lock.writer
+
+    before = cluster.network.to_bytes()
+    with pytest.raises(InputError):
+        await registry.learn_inline(cluster, x, np.array([2.0, 0.0], np.float32), answer)
+    assert len(seen) == 1 and cluster.network.to_bytes() == before and cluster.generation == 1
+
+    async def vanished(outputs: dict[str, np.ndarray]) -> None:
+        raise ConnectionError("the client left")
+
+    with pytest.raises(ConnectionError):
+        await registry.learn_inline(cluster, x, y, vanished)
+    # answered or not, a learn whose forward pass ran is finished and the lock released
+    assert cluster.network.stats()["samples_learned"] == 2 and cluster.generation == 2
+    assert not cluster.lock.writer
+
+
+def test_an_inline_learn_answers_between_its_halves() -> None:
+    asyncio.run(_inline_scenario())

@@ -29,17 +29,42 @@ def learn_rows(
     arrays and call again; returns the number of rows when all are done.
     """
     reserve = int(st.config[RESERVE])
-    reduction = st.config[REDUCTION] != 0
     for r in range(first, inputs.shape[0]):
         if free_rows(st) < reserve:
             return r
-        forward(st, st.potential, st.inflow, st.refractory, inputs[r], out[r], True)
-        backward(st, expected[r])
-        st.counters[SAMPLES_LEARNED] += 1
-        if reduction and st.counters[SAMPLES_LEARNED] % REDUCTION_INTERVAL == 0:
-            reduce(st)
+        learn_forward(st, inputs[r], out[r])
+        learn_backward(st, expected[r])
     rows: int = inputs.shape[0]
     return rows
+
+
+@jit
+def learn_forward(st: State, x: np.ndarray, out: np.ndarray) -> None:
+    """The first half of learning one sample: the forward pass, growing as it goes.
+
+    Needs config[RESERVE] free section rows. Until `learn_backward` runs, the network is
+    consistent (as after a sample it had already learned) but the sample is not learned yet.
+    """
+    forward(st, st.potential, st.inflow, st.refractory, x, out, True)
+
+
+@jit
+def learn_backward(st: State, expected: np.ndarray) -> None:
+    """The second half: the weight update for the forward pass just run, then bookkeeping."""
+    backward(st, expected)
+    st.counters[SAMPLES_LEARNED] += 1
+    if st.config[REDUCTION] != 0 and st.counters[SAMPLES_LEARNED] % REDUCTION_INTERVAL == 0:
+        reduce(st)
+
+
+@jit
+def first_invalid(values: np.ndarray, low: np.float32, high: np.float32) -> int:
+    """The index of the first value outside [low, high] (NaN is outside any range), or -1."""
+    for i in range(values.shape[0]):
+        v = values[i]
+        if not (v >= low and v <= high):
+            return i
+    return -1
 
 
 @jit
