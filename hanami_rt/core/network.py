@@ -75,6 +75,7 @@ class Network:
         self._forward: Callable[..., None] = learn_forward
         self._backward: Callable[..., None] = learn_backward
         self._infer: Callable[..., None] = infer_rows
+        self._check: Callable[..., int] = first_invalid
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -108,11 +109,13 @@ class Network:
         (as after a sample it had already learned), but nothing else may run on it: whoever
         holds the lock calls `finish` before letting go. A stale or second `finish` raises.
         """
+        if self._bound is not self._state:
+            self._bind()
         x = self._one(inputs, self.input_bricks, "input", _ANY)
         y = self._one(expected, self.output_bricks, "expected", _UNIT)
         self._keep_reserve()
         out = np.empty(self._n_outputs, dtype=np.float32)
-        if self._bound is not self._state:
+        if self._bound is not self._state:  # grown
             self._bind()
         st, backward = self._state, self._backward
         self._forward(st, x, out)
@@ -136,10 +139,10 @@ class Network:
 
     def infer(self, inputs: Values) -> Outputs:
         """Outputs for one sample; changes nothing in the network."""
-        x = self._one(inputs, self.input_bricks, "input", _ANY)
-        out = np.empty((1, self._n_outputs), dtype=np.float32)
         if self._bound is not self._state:
             self._bind()
+        x = self._one(inputs, self.input_bricks, "input", _ANY)
+        out = np.empty((1, self._n_outputs), dtype=np.float32)
         self._infer(self._state, x.reshape(1, -1), out)
         return self._split(out[0], fresh=True)
 
@@ -176,27 +179,28 @@ class Network:
         self._forward = entry_point(learn_forward, st, x, out)
         self._backward = entry_point(learn_backward, st, out)
         self._infer = entry_point(infer_rows, st, x.reshape(1, -1), out.reshape(1, -1))
+        self._check = entry_point(first_invalid, x, *_ANY)
         self._bound = st
 
     def _one(
         self, values: Values, layout: dict[str, int], what: str, bounds: tuple[Any, Any]
     ) -> np.ndarray:
-        """One sample as a 1-D float32 row. A single brick's valid, contiguous float32 array
-        (the wire's case) costs one kernel pass; anything else, and every error, is `_rows`'s."""
+        """One sample as a 1-D float32 row. A single brick's float32 array of the right length
+        (the wire's case) costs a copy at most and one kernel pass; anything else, and every
+        error, is `_rows`'s. Rows are always writable, contiguous and aligned (see _bind)."""
         if len(layout) == 1:
-            (name, size), array = next(iter(layout.items())), values
-            if isinstance(values, Mapping):
-                array = values.get(name) if len(values) == 1 else None  # type: ignore[assignment]
-            if (
-                type(array) is np.ndarray
-                and array.dtype == np.float32
-                and array.shape == (size,)
-                and array.flags.c_contiguous
-                and array.flags.aligned
-                and first_invalid(array, *bounds) < 0
-            ):
-                # numba compiles (and caches) every kernel again for read-only arrays; copy
-                return array if array.flags.writeable else array.copy()
+            name, size = next(iter(layout.items()))
+            array: Any = values
+            if type(values) is dict:
+                array = values.get(name) if len(values) == 1 else None
+            if type(array) is np.ndarray and array.dtype == np.float32 and array.shape == (size,):
+                flags = array.flags
+                if not (flags.writeable and flags.c_contiguous and flags.aligned):
+                    # read-only (a view on a frame): numba would compile every kernel again
+                    array = array.copy()
+                if self._check(array, *bounds) < 0:
+                    valid: np.ndarray = array
+                    return valid
         row: np.ndarray = self._rows(values, layout, what, many=False)[0]
         return row
 
