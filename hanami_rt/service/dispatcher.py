@@ -1,7 +1,7 @@
 """Where a realtime learn or infer runs: inline on the event loop when cheap, else on a worker.
 
 Measured on the 2-core reference machine (MNIST-sized cluster, 784 in, 400 hidden, 10 out):
-a learn costs ~46 us and an infer ~24 us in `Network`, while the hop to a worker thread and
+a learn costs ~37 us and an infer ~21 us in `Network`, while the hop to a worker thread and
 back costs ~43 us at p50 and ~250 us at p99. So a lone request runs inline (no hop, no thread
 wake-up); as soon as anything else runs on the workers, requests go there too, so different
 clusters use both cores and the loop keeps serving other connections. A request also goes to
