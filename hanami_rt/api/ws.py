@@ -338,21 +338,13 @@ class Session:
             if type(request) is LearnRequest:
                 await self._learn_inline(request, cluster, started)
                 return
-            try:
-                reply = (
-                    encode_outputs(
-                        request.id, await self._dispatcher.infer_inline(cluster, inputs)
-                    ),
-                    "ok",
-                )
-            except Exception as exc:
-                reply = error_reply(request.id, exc)
-            await self._answer(op, started, reply)
+            work = self._dispatcher.infer_inline(cluster, inputs)
+            await self._answer(op, started, await self._finish(request.id, work))
             return
         if type(request) is LearnRequest:
-            work = self._dispatcher.learn(cluster, inputs, request.expected, inline)
+            work = self._dispatcher.learn(cluster, inputs, request.expected, inline=False)
         else:
-            work = self._dispatcher.infer(cluster, inputs, inline)
+            work = self._dispatcher.infer(cluster, inputs, inline=False)
         task = asyncio.get_running_loop().create_task(self._finish(request.id, work))
         self._enqueue(_Pending(op, started, None, task))
 

@@ -81,3 +81,41 @@ def test_bad_input_on_the_workers_is_refused_and_uncounted() -> None:
         assert cluster.network.to_bytes() == before
 
     asyncio.run(scenario())
+
+
+def test_inline_learns_answering_early_give_the_same_network_and_outputs() -> None:
+    async def run(early: bool) -> tuple[bytes, list[np.ndarray]]:
+        _, cluster, dispatcher = _setup(1.0)
+        outputs: list[np.ndarray] = []
+
+        async def answer(out: dict[str, np.ndarray]) -> None:
+            outputs.append(out["y"])
+
+        for _ in range(5):
+            if early:
+                await dispatcher.learn_inline(cluster, X, Y, answer)
+            else:
+                await answer(await dispatcher.learn(cluster, X, Y, inline=False))
+        assert cluster.generation == 5
+        return cluster.network.to_bytes(), outputs
+
+    early, late = asyncio.run(run(True)), asyncio.run(run(False))
+    assert early[0] == late[0]
+    for a, b in zip(early[1], late[1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_an_inline_learn_and_infer_feed_the_cost_average() -> None:
+    async def scenario() -> None:
+        _, cluster, dispatcher = _setup(1e-9)
+
+        async def answer(out: dict[str, np.ndarray]) -> None:
+            pass
+
+        await dispatcher.learn_inline(cluster, X, Y, answer)
+        assert not dispatcher.can_inline(cluster)  # measured above the tiny threshold
+        _, cluster, dispatcher = _setup(1e-9)
+        await dispatcher.infer_inline(cluster, X)
+        assert not dispatcher.can_inline(cluster)
+
+    asyncio.run(scenario())
