@@ -65,17 +65,37 @@ async def get_project(call: Call) -> ProjectOut:
     return await _out(call, await _project(call))
 
 
-async def delete_project(call: Call) -> None:
-    """Delete an empty project (409 while it holds clusters or datasets)."""
-    project = await _project(call)
-    count = await call.runtime.cluster_rows.count_in_project(project.id)
-    if count:
-        raise Conflict(f"project {project.id!r} still holds {count} cluster(s); delete them first")
-    datasets = await call.runtime.batch.datasets.repo.count_in_project(project.id)
-    if datasets:
+async def _refuse_while_in_use(call: Call, project_id: str) -> None:
+    """Conflict naming what keeps the project from being deleted: queued or running tasks,
+    clusters and datasets (live work and the users' own data, never removed as a side
+    effect)."""
+    counts = (
+        (call.runtime.batch.tasks.active_in_project(project_id), "queued or running task(s)"),
+        (await call.runtime.cluster_rows.count_in_project(project_id), "cluster(s)"),
+        (await call.runtime.batch.datasets.repo.count_in_project(project_id), "dataset(s)"),
+    )
+    held = [f"{n} {what}" for n, what in counts if n]
+    if held:
         raise Conflict(
-            f"project {project.id!r} still holds {datasets} dataset(s); delete them first"
+            f"project {project_id!r} still holds {', '.join(held)}; let its tasks end (or "
+            "cancel them with DELETE /v1/tasks/{id}) and delete its clusters and datasets first"
         )
+
+
+async def delete_project(call: Call) -> None:
+    """Delete a project and what is left of it: its ended tasks with their results, its
+    checkpoints and its uploads (rows and files). 409 while it holds clusters or datasets or
+    a task of it is queued or running.
+
+    Rows go before their files, and the project's own row last: a crash part way leaves the
+    project in place (deleting it again finishes the job) and at worst files no row names,
+    never a row whose file is gone, nor rows a project re-created under this id would see."""
+    project = await _project(call)
+    await _refuse_while_in_use(call, project.id)
+    batch = call.runtime.batch
+    await batch.tasks.delete_in_project(project.id)
+    await batch.checkpoints.delete_in_project(project.id)
+    await batch.uploads.delete_in_project(project.id)
     await call.runtime.projects.delete(project.id)
 
 

@@ -90,3 +90,11 @@ class CheckpointService:
         """Remove the row, then the bytes."""
         await self.repo.delete(record.id)
         await asyncio.to_thread(self._blobs.delete, checkpoint_key(record.id))
+
+    async def delete_in_project(self, project_id: str) -> int:
+        """Remove every checkpoint of the project: the rows, then the bytes; returns how
+        many. Rows go first so no row ever names missing bytes (a download would fail);
+        a crash in between leaves at worst files no row names."""
+        removed = await self.repo.delete_in_project(project_id)
+        await asyncio.to_thread(self._blobs.delete_all, [checkpoint_key(i) for i in removed])
+        return len(removed)

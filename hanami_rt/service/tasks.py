@@ -119,6 +119,20 @@ class TaskService:
         """True while a queued or running task reads the dataset."""
         return any(job.record.dataset_id == dataset_id for job in self._jobs.values())
 
+    def active_in_project(self, project_id: str) -> int:
+        """How many of the project's tasks are queued or running."""
+        return sum(job.record.project_id == project_id for job in self._jobs.values())
+
+    async def delete_in_project(self, project_id: str) -> int:
+        """Remove the project's tasks: the rows, then the request tasks' result files;
+        returns how many. For ended tasks only: the caller refuses while
+        `active_in_project` is not 0. Rows go first so no finished task ever names a
+        missing result (reading it would fail); a crash in between leaves at worst files
+        no row names."""
+        removed = await self.repo.delete_in_project(project_id)
+        await asyncio.to_thread(self._blobs.delete_all, [result_key(i) for i in removed])
+        return len(removed)
+
     async def submit(
         self,
         live: LiveCluster,

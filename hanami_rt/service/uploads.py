@@ -101,6 +101,17 @@ class UploadService:
         await self._repo.delete(upload_id)
         await asyncio.to_thread(self._blobs.delete, upload_key(upload_id))
 
+    async def delete_in_project(self, project_id: str) -> int:
+        """Forget every upload of the project, finished or not: the rows, then the bytes;
+        returns how many. Rows go first, so a crash in between leaves at worst files no row
+        names (never an upload whose bytes are gone). A PUT still streaming into one of them
+        writes into a removed file and then answers 404."""
+        removed = await self._repo.delete_in_project(project_id)
+        for upload_id in removed:
+            self._writing.pop(upload_id, None)
+        await asyncio.to_thread(self._blobs.delete_all, [upload_key(i) for i in removed])
+        return len(removed)
+
     async def complete(self, upload_id: str, project_id: str, owner_id: str) -> UploadRecord:
         """An upload of the caller that has all its bytes; NotFound / ValidationError else."""
         record = await self.get(upload_id)

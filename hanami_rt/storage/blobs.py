@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,3 +82,8 @@ class BlobStore:
     def delete(self, key: str) -> None:
         """Remove `key` if present."""
         self._path(key).unlink(missing_ok=True)
+
+    def delete_all(self, keys: Iterable[str]) -> None:
+        """Remove each of `keys` that is present."""
+        for key in keys:
+            self.delete(key)

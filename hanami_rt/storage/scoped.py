@@ -1,7 +1,7 @@
 """The queries every project-owned table shares: by id, by project and owner, count, delete.
 
-Clusters, datasets and checkpoints are each owned by a user inside a project; their
-repositories differ only in what they insert and how a row becomes a record.
+Clusters, datasets, checkpoints, uploads and tasks are each owned by a user inside a project;
+their repositories differ only in what they insert and how a row becomes a record.
 """
 
 from __future__ import annotations
@@ -50,3 +50,11 @@ class ProjectScopedTable(Generic[R]):
     async def delete(self, item_id: str) -> bool:
         """Delete a row; False when there was none."""
         return await self._db.execute(f"DELETE FROM {self.table} WHERE id = ?", (item_id,)) > 0
+
+    async def delete_in_project(self, project_id: str) -> tuple[str, ...]:
+        """Delete every row of the project in one statement; returns the ids it deleted, so
+        the caller removes exactly their files (a row added meanwhile is not lost track of)."""
+        rows = await self._db.fetch_all(
+            f"DELETE FROM {self.table} WHERE project_id = ? RETURNING id", (project_id,)
+        )
+        return tuple(str(r["id"]) for r in rows)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.scoped import ProjectScopedTable
 
 ACTIVE = ("queued", "running")
 
@@ -36,11 +37,13 @@ def _task(row: Row) -> TaskRecord:
     return TaskRecord(**{**row, "layout": json.loads(row["layout"])})
 
 
-class TaskRepository:
+class TaskRepository(ProjectScopedTable[TaskRecord]):
     """Create, update, find and list tasks; fail the ones a stopped server left behind."""
 
+    table = "tasks"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, _task)
 
     async def create(self, record: TaskRecord) -> None:
         """Insert a task."""
@@ -57,11 +60,6 @@ class TaskRepository:
         await self._db.execute(
             f"UPDATE tasks SET {sets} WHERE id = ?", [*changes.values(), task_id]
         )
-
-    async def get(self, task_id: str) -> TaskRecord | None:
-        """The task with this id, or None."""
-        row = await self._db.fetch_one("SELECT * FROM tasks WHERE id = ?", (task_id,))
-        return _task(row) if row else None
 
     async def list_for_cluster(self, cluster_id: str) -> list[TaskRecord]:
         """A cluster's tasks, oldest first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.scoped import ProjectScopedTable
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,13 @@ def _upload(row: Row) -> UploadRecord:
     )
 
 
-class UploadRepository:
+class UploadRepository(ProjectScopedTable[UploadRecord]):
     """Create, find, touch and delete uploads; list the expired ones."""
 
+    table = "uploads"
+
     def __init__(self, db: Database) -> None:
-        self._db = db
+        super().__init__(db, _upload)
 
     async def create(self, record: UploadRecord) -> None:
         """Insert an upload."""
@@ -51,11 +54,6 @@ class UploadRepository:
             ),
         )
 
-    async def get(self, upload_id: str) -> UploadRecord | None:
-        """The upload with this id, or None."""
-        row = await self._db.fetch_one("SELECT * FROM uploads WHERE id = ?", (upload_id,))
-        return _upload(row) if row else None
-
     async def touch(self, upload_id: str, expires: str) -> None:
         """Push the expiry back after a write."""
         await self._db.execute("UPDATE uploads SET expires = ? WHERE id = ?", (expires, upload_id))
@@ -64,7 +62,3 @@ class UploadRepository:
         """Uploads whose expiry has passed."""
         rows = await self._db.fetch_all("SELECT * FROM uploads WHERE expires <= ?", (now,))
         return [_upload(r) for r in rows]
-
-    async def delete(self, upload_id: str) -> bool:
-        """Forget an upload; False when there was none."""
-        return await self._db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,)) > 0
