@@ -92,10 +92,7 @@ async def delete_project(call: Call) -> None:
     never a row whose file is gone, nor rows a project re-created under this id would see."""
     project = await _project(call)
     await _refuse_while_in_use(call, project.id)
-    batch = call.runtime.batch
-    await batch.tasks.delete_in_project(project.id)
-    await batch.checkpoints.delete_in_project(project.id)
-    await batch.uploads.delete_in_project(project.id)
+    await call.runtime.batch.delete_project_data(project.id)
     await call.runtime.projects.delete(project.id)
 
 

@@ -52,6 +52,13 @@ class Batch:
         )
         return cls(uploads, datasets, tasks, checkpoints)
 
+    async def delete_project_data(self, project_id: str) -> None:
+        """Remove what a project being deleted leaves behind: its ended tasks with their
+        results, its checkpoints and its uploads (each: rows, then files)."""
+        await self.tasks.delete_in_project(project_id)
+        await self.checkpoints.delete_in_project(project_id)
+        await self.uploads.delete_in_project(project_id)
+
     async def start(self) -> None:
         """Fail tasks a previous process left behind; start sweeping expired uploads."""
         await self.tasks.recover()
