@@ -342,9 +342,9 @@ class Session:
             await self._answer(op, started, await self._finish(request.id, work))
             return
         if type(request) is LearnRequest:
-            work = self._dispatcher.learn(cluster, inputs, request.expected, inline=False)
+            work = self._dispatcher.learn(cluster, inputs, request.expected)
         else:
-            work = self._dispatcher.infer(cluster, inputs, inline=False)
+            work = self._dispatcher.infer(cluster, inputs)
         task = asyncio.get_running_loop().create_task(self._finish(request.id, work))
         self._enqueue(_Pending(op, started, None, task))
 

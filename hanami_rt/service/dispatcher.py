@@ -51,25 +51,20 @@ class Dispatcher:
         )
 
     def learn(
-        self, cluster: LiveCluster, inputs: Bricks, expected: Bricks, inline: bool
+        self, cluster: LiveCluster, inputs: Bricks, expected: Bricks
     ) -> Coroutine[Any, Any, Outputs]:
-        """Learn one sample (exclusive); await the result for the outputs of its forward pass.
+        """Learn one sample on a worker (exclusive); await it for the outputs of its forward
+        pass.
 
         Not a coroutine function on purpose: work bound for the workers is counted the moment
         it is submitted, so a later request to the same cluster cannot run inline before it."""
         fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
-        if inline:
-            return self._registry.exclusive(cluster.id, fn, inline=True)
         self.on_workers += 1  # counted now, while the caller still runs
         return self._on_workers(self._registry.exclusive(cluster.id, fn))
 
-    def infer(
-        self, cluster: LiveCluster, inputs: Bricks, inline: bool
-    ) -> Coroutine[Any, Any, Outputs]:
-        """Infer one sample (shared with other infers, after every earlier learn)."""
+    def infer(self, cluster: LiveCluster, inputs: Bricks) -> Coroutine[Any, Any, Outputs]:
+        """Infer one sample on a worker (shared with other infers, after every earlier learn)."""
         fn = self._timed(cluster, lambda net: net.infer(inputs))
-        if inline:
-            return self._registry.shared(cluster.id, fn, inline=True)
         self.on_workers += 1
         return self._on_workers(self._registry.shared(cluster.id, fn))
 

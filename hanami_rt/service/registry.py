@@ -22,7 +22,8 @@ T = TypeVar("T")
 Values = Mapping[str, Any] | Any
 Outputs = dict[str, np.ndarray]
 WorkHook = Callable[[str, str, float, int], None]
-"""Called on the thread that ran the work: (cluster id, op, thread CPU seconds, samples)."""
+"""Called on the thread that ran the work: (cluster id, op, CPU seconds, samples); CPU seconds
+are the thread's CPU time on a worker, the kernels' wall time inline (they never wait)."""
 
 
 @dataclass(eq=False)
@@ -109,19 +110,15 @@ class Registry:
         cluster_id: str,
         fn: Callable[[Network], T],
         *,
-        inline: bool = False,
         op: str | None = "infer",
         samples: int = 1,
     ) -> T:
-        """Run `fn(network)` on a worker (on the calling thread when `inline`: the websocket's
-        choice for small work) while holding the cluster's lock shared. `op` and `samples`
-        label the work for telemetry (op None: not metered, e.g. stats)."""
+        """Run `fn(network)` on a worker while holding the cluster's lock shared. `op` and
+        `samples` label the work for telemetry (op None: not metered, e.g. stats)."""
         cluster = self.get(cluster_id)
         fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.shared():
             self._still_live(cluster)
-            if inline:
-                return fn(cluster.network)
             return await self._workers.run(fn, cluster.network)
 
     async def exclusive(
@@ -129,21 +126,17 @@ class Registry:
         cluster_id: str,
         fn: Callable[[Network], T],
         *,
-        inline: bool = False,
         op: str | None = "learn",
         samples: int = 1,
     ) -> T:
-        """Run `fn(network)` on a worker (on the calling thread when `inline`) with the lock
-        held alone; counts as a change. `op`/`samples` label it for telemetry (see shared)."""
+        """Run `fn(network)` on a worker with the lock held alone; counts as a change.
+        `op`/`samples` label it for telemetry (see shared)."""
         cluster = self.get(cluster_id)
         fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.exclusive():
             self._still_live(cluster)
             try:
-                if inline:
-                    result = fn(cluster.network)
-                else:
-                    result = await self._workers.run(fn, cluster.network)
+                result = await self._workers.run(fn, cluster.network)
             except CoreError:
                 raise  # the core's contract: bad input raises and changes nothing
             except BaseException:

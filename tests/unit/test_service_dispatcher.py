@@ -33,36 +33,13 @@ def _setup(inline_max_s: float) -> tuple[Registry, LiveCluster, Dispatcher]:
     return registry, cluster, Dispatcher(registry, inline_max_s)
 
 
-def test_inline_and_worker_learns_give_the_same_network() -> None:
-    async def run(inline_max_s: float) -> bytes:
-        _, cluster, dispatcher = _setup(inline_max_s)
-        for _ in range(5):
-            inline = dispatcher.can_inline(cluster)
-            assert inline == (inline_max_s > 0)
-            await dispatcher.learn(cluster, X, Y, inline)
-        assert cluster.generation == 5
-        return cluster.network.to_bytes()
-
-    assert asyncio.run(run(1.0)) == asyncio.run(run(0.0))
-
-
 def test_submitted_work_blocks_inline_until_it_is_done() -> None:
     async def scenario() -> None:
         _, cluster, dispatcher = _setup(1.0)
-        work = dispatcher.learn(cluster, X, Y, inline=False)
+        work = dispatcher.learn(cluster, X, Y)
         assert dispatcher.on_workers == 1 and not dispatcher.can_inline(cluster)
         await work
         assert dispatcher.on_workers == 0 and dispatcher.can_inline(cluster)
-
-    asyncio.run(scenario())
-
-
-def test_a_cluster_measured_above_the_threshold_goes_to_the_workers() -> None:
-    async def scenario() -> None:
-        _, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
-        assert dispatcher.can_inline(cluster)  # not measured yet
-        await dispatcher.infer(cluster, X, inline=True)
-        assert not dispatcher.can_inline(cluster)
 
     asyncio.run(scenario())
 
@@ -72,7 +49,7 @@ def test_bad_input_on_the_workers_is_refused_and_uncounted() -> None:
         _, cluster, dispatcher = _setup(1.0)
         before = cluster.network.to_bytes()
         try:
-            await dispatcher.learn(cluster, {"x": np.full(4, np.nan, np.float32)}, Y, False)
+            await dispatcher.learn(cluster, {"x": np.full(4, np.nan, np.float32)}, Y)
         except ValueError:
             pass
         else:
@@ -95,7 +72,7 @@ def test_inline_learns_answering_early_give_the_same_network_and_outputs() -> No
             if early:
                 await dispatcher.learn_inline(cluster, X, Y, answer)
             else:
-                await answer(await dispatcher.learn(cluster, X, Y, inline=False))
+                await answer(await dispatcher.learn(cluster, X, Y))
         assert cluster.generation == 5
         return cluster.network.to_bytes(), outputs
 
@@ -105,9 +82,10 @@ def test_inline_learns_answering_early_give_the_same_network_and_outputs() -> No
         np.testing.assert_array_equal(a, b)
 
 
-def test_an_inline_learn_and_infer_feed_the_cost_average() -> None:
+def test_a_cluster_measured_above_the_threshold_goes_to_the_workers() -> None:
     async def scenario() -> None:
-        _, cluster, dispatcher = _setup(1e-9)
+        _, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
+        assert dispatcher.can_inline(cluster)  # not measured yet
 
         async def answer(out: dict[str, np.ndarray]) -> None:
             pass

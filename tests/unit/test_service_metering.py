@@ -29,7 +29,8 @@ async def _scenario() -> list[Record]:
     y = np.array([1.0, 0.0], dtype=np.float32)
     await registry.learn("c", x, y)
     await registry.infer("c", x)
-    await registry.shared("c", lambda net: net.infer(x), inline=True)
+    cluster = registry.get("c")
+    await registry.infer_inline(cluster, x)
     await registry.exclusive("c", lambda net: [net.learn(x, y) for _ in range(4)], samples=4)
     await registry.stats("c")  # not work: not metered
     with pytest.raises(InputError):
