@@ -1,4 +1,8 @@
-"""/v1/audit-log: every mutating request, paged (admins: all; project admins: their project)."""
+"""/v1/audit-log: every mutating request, paged.
+
+Admins see all of it, deleted projects included. Project admins see their project's entries
+since the project was created: not those of an earlier project deleted under the same id.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ class AuditPage:
 
 
 async def list_audit_log(call: Call) -> AuditPage:
-    """Entries with seq > after."""
+    """Entries with seq > after (a project admin: of the current project under its id)."""
     page = call.query_as(PageQuery)
     caller = call.caller
     project = None if caller.is_admin else caller.project_id

@@ -14,15 +14,13 @@ import logging
 from dataclasses import dataclass, field
 
 from hanami_rt.auth import (
-    ADMIN,
-    MEMBER,
-    PROJECT_ADMIN,
     LoginThrottle,
     Policy,
     Principal,
     ScryptCost,
     TokenIssuer,
     load_or_create_key,
+    role_for,
 )
 from hanami_rt.core import warm_up
 from hanami_rt.errors import Unauthorized, Unavailable
@@ -172,23 +170,30 @@ class Runtime:
 
     async def role_in(self, user_id: str, is_admin: bool, project_id: str | None) -> str | None:
         """The user's role in a project now (None when not a member)."""
-        if is_admin:
-            return ADMIN
-        if project_id is None:
-            return MEMBER
+        if is_admin or project_id is None:
+            return role_for(is_admin, project_id, None)
         membership = await self.memberships.get(user_id, project_id)
-        if membership is None:
-            return None
-        return PROJECT_ADMIN if membership.is_project_admin else MEMBER
+        return role_for(False, project_id, membership.is_project_admin if membership else None)
 
     async def authenticate(self, token: str) -> Principal:
         """Verify a token and re-check it against the database (deleted users, revoked
-        memberships and changed admin flags take effect at once)."""
+        memberships, deleted projects and changed admin flags take effect at once). One query:
+        the user, whether the token's project still exists, and the membership there.
+
+        A token whose project was deleted is refused for everyone, admins too (an admin's role
+        needs no membership, so the project's existence is checked itself): it would otherwise
+        create uploads and checkpoints in a project that no longer exists."""
         claimed = self.issuer.verify(token)
-        user = await self.users.get(claimed.user_id)
-        if user is None:
+        standing = await self.users.standing(claimed.user_id, claimed.project_id)
+        if standing is None:
             raise Unauthorized(f"user {claimed.user_id!r} no longer exists; {_RELOGIN}")
-        role = await self.role_in(user.id, user.is_admin, claimed.project_id)
+        user = standing.user
+        if claimed.project_id is not None and not standing.project_exists:
+            raise Unauthorized(
+                f"project {claimed.project_id!r} of this token no longer exists; get a new "
+                "token with POST /v1/token (for another project, or none)"
+            )
+        role = role_for(user.is_admin, claimed.project_id, standing.is_project_admin)
         if role is None:
             raise Unauthorized(
                 f"you are no longer a member of project {claimed.project_id!r}; {_RELOGIN}"

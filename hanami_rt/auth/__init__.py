@@ -6,7 +6,15 @@ Pure and synchronous: nothing here touches the database; the api layer wires it 
 from hanami_rt.auth.keys import load_or_create_key, write_private
 from hanami_rt.auth.passwords import ScryptCost, generate_password, hash_password, verify_password
 from hanami_rt.auth.policy import Policy, PolicyError
-from hanami_rt.auth.principal import ADMIN, ANYONE, MEMBER, PROJECT_ADMIN, ROLES, Principal
+from hanami_rt.auth.principal import (
+    ADMIN,
+    ANYONE,
+    MEMBER,
+    PROJECT_ADMIN,
+    ROLES,
+    Principal,
+    role_for,
+)
 from hanami_rt.auth.throttle import LoginThrottle
 from hanami_rt.auth.tokens import TokenIssuer
 
@@ -25,6 +33,7 @@ __all__ = [
     "generate_password",
     "hash_password",
     "load_or_create_key",
+    "role_for",
     "verify_password",
     "write_private",
 ]

@@ -11,6 +11,19 @@ ANYONE = "anyone"
 ROLES = frozenset({ADMIN, PROJECT_ADMIN, MEMBER, ANYONE})
 
 
+def role_for(is_admin: bool, project_id: str | None, is_project_admin: bool | None) -> str | None:
+    """The role a user has now when acting in `project_id` (None: no project selected), given
+    the membership found for it (`is_project_admin`, None when there is none); None when a
+    non-admin is not a member of that project."""
+    if is_admin:
+        return ADMIN
+    if project_id is None:
+        return MEMBER
+    if is_project_admin is None:
+        return None
+    return PROJECT_ADMIN if is_project_admin else MEMBER
+
+
 @dataclass(frozen=True)
 class Principal:
     """An authenticated caller; `project_id` is the project selected at login (or None)."""

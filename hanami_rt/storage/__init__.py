@@ -16,6 +16,7 @@ from hanami_rt.storage.records import (
     ErrorEntry,
     Membership,
     Project,
+    Standing,
     User,
 )
 from hanami_rt.storage.users import UserRepository
@@ -33,6 +34,7 @@ __all__ = [
     "MembershipRepository",
     "Project",
     "ProjectRepository",
+    "Standing",
     "User",
     "UserRepository",
     "utc_now",

@@ -25,11 +25,16 @@ class AuditLogRepository:
     async def page(
         self, after: int = 0, limit: int = 100, project_id: str | None = None
     ) -> list[AuditEntry]:
-        """Up to `limit` entries with seq > `after`, oldest first (optionally one project's)."""
+        """Up to `limit` entries with seq > `after`, oldest first; with `project_id`, only the
+        entries of the project that has that id now: those recorded at or after its row was
+        created, so a project re-created under an old id never shows the deleted one's entries
+        (none at all when no such project exists). Without it, every entry: the whole history,
+        deleted projects included."""
         sql = "SELECT * FROM audit_log WHERE seq > ?"
         params: list[object] = [after]
         if project_id is not None:
-            sql, params = sql + " AND project_id = ?", [*params, project_id]
+            sql += " AND project_id = ? AND time >= (SELECT created FROM projects WHERE id = ?)"
+            params = [*params, project_id, project_id]
         rows = await self._db.fetch_all(sql + " ORDER BY seq LIMIT ?", [*params, limit])
         return [AuditEntry(**r) for r in rows]
 

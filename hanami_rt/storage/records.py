@@ -17,6 +17,16 @@ class User:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A user as a token is checked against: the user, whether the project the token acts in
+    still exists, and the user's membership there (None when there is none)."""
+
+    user: User
+    project_exists: bool
+    is_project_admin: bool | None
+
+
+@dataclass(frozen=True)
 class Project:
     """A tenant: clusters and (later) datasets belong to exactly one project."""
 

@@ -6,7 +6,7 @@ import sqlite3
 
 from hanami_rt.errors import Conflict
 from hanami_rt.storage.database import Database, Row, utc_now
-from hanami_rt.storage.records import User
+from hanami_rt.storage.records import Standing, User
 
 
 def _user(row: Row) -> User:
@@ -42,6 +42,28 @@ class UserRepository:
         """The user with this id, or None."""
         row = await self._db.fetch_one("SELECT * FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
+
+    async def standing(self, user_id: str, project_id: str | None) -> Standing | None:
+        """The user (None when gone) with the existence of `project_id` and the user's
+        membership there, in one query on three primary keys: what every request's token is
+        checked against. With no project, `project_exists` is False and there is no
+        membership."""
+        row = await self._db.fetch_one(
+            "SELECT u.*, p.id IS NOT NULL AS project_exists, m.is_project_admin "
+            "FROM users AS u "
+            "LEFT JOIN projects AS p ON p.id = ? "
+            "LEFT JOIN memberships AS m ON m.user_id = u.id AND m.project_id = p.id "
+            "WHERE u.id = ?",
+            (project_id, user_id),
+        )
+        if row is None:
+            return None
+        member = row["is_project_admin"]
+        return Standing(
+            user=_user(row),
+            project_exists=bool(row["project_exists"]),
+            is_project_admin=None if member is None else bool(member),
+        )
 
     async def list(self) -> list[User]:
         """Every user, ordered by id."""

@@ -19,6 +19,7 @@ from hanami_rt.auth import (
     TokenIssuer,
     hash_password,
     load_or_create_key,
+    role_for,
     verify_password,
 )
 from hanami_rt.errors import RateLimited, Unauthorized
@@ -96,6 +97,15 @@ def test_unknown_role_claim_is_refused() -> None:
     )
     with pytest.raises(Unauthorized, match="claims"):
         TokenIssuer(KEY, 60).verify(forged)
+
+
+def test_role_for_follows_admin_flag_project_and_membership() -> None:
+    assert role_for(True, "p1", None) == ADMIN  # no membership needed (its project: storage)
+    assert role_for(True, None, None) == ADMIN
+    assert role_for(False, None, None) == MEMBER
+    assert role_for(False, "p1", None) is None  # not (or no longer) a member
+    assert role_for(False, "p1", False) == MEMBER
+    assert role_for(False, "p1", True) == PROJECT_ADMIN
 
 
 def test_key_file_is_generated_once_with_mode_0600(tmp_path: Path) -> None:
