@@ -7,8 +7,13 @@ strictly one at a time, learn and infer; (b) one client pipelining (depth 32); (
 over 8 clusters; each also against the echo, with the ratio ours/echo. Servers run in their own
 processes so the client's GIL does not slow them; on 2 cores the client still shares the CPU.
 
+By default the scheduler places the processes. It sometimes runs the client on the server's
+core, which serialises the work a learn does after its reply with the client's own. `--pin`
+keeps the client on CPU 0 and both servers on the other CPUs, as with a client on another
+machine; the JSON says which was used.
+
     python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
-                            [--http h11|httptools] [--inline-max-us N] [--count N]
+                            [--http h11|httptools] [--inline-max-us N] [--count N] [--pin]
 """
 
 from __future__ import annotations
@@ -47,8 +52,15 @@ def _stack(server: Any, args: argparse.Namespace) -> None:
             setattr(server.config, name, value)
 
 
+def _pin_server(args: argparse.Namespace) -> None:
+    """With --pin, a server process (and every thread it starts) keeps off CPU 0."""
+    if args.pin:
+        os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})
+
+
 def serve_hanami(args: argparse.Namespace) -> None:
     """Child process: hanami-rt exactly as `hanami-rt serve` builds it."""
+    _pin_server(args)
     from hanami_rt.server import make_server
     from hanami_rt.settings import load_settings
 
@@ -70,6 +82,7 @@ def serve_hanami(args: argparse.Namespace) -> None:
 
 def serve_echo(args: argparse.Namespace) -> None:
     """Child process: a bare starlette echo websocket on the same uvicorn settings."""
+    _pin_server(args)
     import uvicorn
     from starlette.applications import Starlette
     from starlette.routing import Route, WebSocketRoute
@@ -126,6 +139,8 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
             cmd += [f"--{name}", getattr(args, name)]
     if args.inline_max_us is not None:
         cmd += ["--inline-max-us", str(args.inline_max_us)]
+    if args.pin:
+        cmd.append("--pin")
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": path})
 
@@ -317,6 +332,8 @@ def run(args: argparse.Namespace) -> int:
             _spawn("serve-hanami", port, Path(tmp) / "data", args),
             _spawn("serve-echo", echo_port, Path(tmp) / "echo", args),
         ]
+        if args.pin:  # after the spawns: children would inherit it
+            os.sched_setaffinity(0, {0})
         try:
             _wait_ready(f"http://127.0.0.1:{port}")
             _wait_ready(f"http://127.0.0.1:{echo_port}")
@@ -333,6 +350,7 @@ def run(args: argparse.Namespace) -> int:
         "benchmark": "ws",
         "stack": stack,
         "inline_max_us": args.inline_max_us,
+        "pinned": args.pin,
         "network": f"784-{HIDDEN}-10",
         **result,
         "seconds": round(time.perf_counter() - started, 1),
@@ -353,7 +371,12 @@ def main() -> int:
     parser.add_argument("--http", default=None, help="uvicorn http implementation")
     parser.add_argument("--inline-max-us", type=float, default=None, help="ws_inline_max_us")
     parser.add_argument("--count", type=int, default=3000, help="round trips per measurement")
+    parser.add_argument(
+        "--pin", action="store_true", help="client on CPU 0, servers on the other CPUs"
+    )
     args = parser.parse_args()
+    if args.pin and len(os.sched_getaffinity(0) - {0}) == 0:
+        parser.error("--pin needs CPU 0 and at least one other CPU")
     if args.mode == "serve-hanami":
         serve_hanami(args)
         return 0
