@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.database import Database, Row, clash_is_conflict
 from hanami_rt.storage.scoped import ProjectScopedTable
 
 
@@ -45,7 +43,10 @@ class CheckpointRepository(ProjectScopedTable[CheckpointRecord]):
 
     async def create(self, record: CheckpointRecord) -> None:
         """Insert a checkpoint; Conflict when its name is taken in the project."""
-        try:
+        with clash_is_conflict(
+            f"project {record.project_id!r} already has a checkpoint named "
+            f"{record.name!r}; pick another name or delete that checkpoint"
+        ):
             await self._db.execute(
                 "INSERT INTO checkpoints (id, project_id, owner_id, name, cluster_id, bytes, "
                 "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -59,8 +60,3 @@ class CheckpointRepository(ProjectScopedTable[CheckpointRecord]):
                     record.created,
                 ),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"project {record.project_id!r} already has a checkpoint named "
-                f"{record.name!r}; pick another name or delete that checkpoint"
-            ) from None

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row, utc_now
+from hanami_rt.storage.database import Database, Row, clash_is_conflict, utc_now
 from hanami_rt.storage.records import ClusterRecord
 from hanami_rt.storage.scoped import ProjectScopedTable
 
@@ -36,17 +33,15 @@ class ClusterRepository(ProjectScopedTable[ClusterRecord]):
     ) -> ClusterRecord:
         """Insert a cluster; Conflict when its name is taken in the project."""
         created = utc_now()
-        try:
+        with clash_is_conflict(
+            f"project {project_id!r} already has a cluster named {name!r}; "
+            "pick another name or delete that cluster"
+        ):
             await self._db.execute(
                 "INSERT INTO clusters (id, project_id, owner_id, name, template, seed, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (cluster_id, project_id, owner_id, name, template, seed, created),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"project {project_id!r} already has a cluster named {name!r}; "
-                "pick another name or delete that cluster"
-            ) from None
         return ClusterRecord(cluster_id, project_id, owner_id, name, template, seed, created, None)
 
     async def mark_saved(self, cluster_id: str) -> None:

@@ -6,12 +6,16 @@ nothing above them. Times are stored as UTC ISO-8601 strings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from hanami_rt.errors import Conflict
 
 # (version, statements). Append only: never edit an applied migration, add a new one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -206,3 +210,19 @@ class Database:
         row = await cursor.fetchone()
         await cursor.close()
         return dict(row) if row is not None else None
+
+
+@contextlib.contextmanager
+def clash_is_conflict(clash: str) -> Iterator[None]:
+    """An insert inside that breaks a UNIQUE or PRIMARY KEY constraint raises Conflict(clash);
+    one whose foreign key points at a row that is gone (deleted since the caller looked it up)
+    raises a Conflict saying so, instead of claiming a clash."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "FOREIGN KEY" in str(exc):
+            raise Conflict(
+                "what this refers to (a user, project or cluster) was deleted meanwhile; "
+                "check that it still exists and try again"
+            ) from None
+        raise Conflict(clash) from None

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.database import Database, Row, clash_is_conflict
 from hanami_rt.storage.scoped import ProjectScopedTable
 
 
@@ -51,7 +49,10 @@ class DatasetRepository(ProjectScopedTable[DatasetRecord]):
 
     async def create(self, record: DatasetRecord) -> None:
         """Insert a dataset; Conflict when its name is taken in the project."""
-        try:
+        with clash_is_conflict(
+            f"project {record.project_id!r} already has a dataset named {record.name!r}; "
+            "pick another name or delete that dataset"
+        ):
             await self._db.execute(
                 "INSERT INTO datasets (id, project_id, owner_id, name, type, rows, columns, "
                 "bytes, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -67,8 +68,3 @@ class DatasetRepository(ProjectScopedTable[DatasetRecord]):
                     record.created,
                 ),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"project {record.project_id!r} already has a dataset named {record.name!r}; "
-                "pick another name or delete that dataset"
-            ) from None

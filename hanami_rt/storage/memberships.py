@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row, utc_now
+from hanami_rt.storage.database import Database, Row, clash_is_conflict, utc_now
 from hanami_rt.storage.records import Membership
 
 
@@ -30,17 +27,15 @@ class MembershipRepository:
     ) -> Membership:
         """Insert a membership; Conflict when the user already is in the project."""
         created = utc_now()
-        try:
+        with clash_is_conflict(
+            f"user {user_id!r} already belongs to project {project_id!r}; "
+            "remove the membership first to change it"
+        ):
             await self._db.execute(
                 "INSERT INTO memberships (user_id, project_id, role, is_project_admin, created) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (user_id, project_id, role, int(is_project_admin), created),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"user {user_id!r} already belongs to project {project_id!r}; "
-                "remove the membership first to change it"
-            ) from None
         return Membership(user_id, project_id, role, is_project_admin, created)
 
     async def get(self, user_id: str, project_id: str) -> Membership | None:

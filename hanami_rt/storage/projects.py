@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row, utc_now
+from hanami_rt.storage.database import Database, Row, clash_is_conflict, utc_now
 from hanami_rt.storage.records import Project
 
 
@@ -22,15 +19,11 @@ class ProjectRepository:
     async def create(self, project_id: str, name: str) -> Project:
         """Insert a project; Conflict when the id is taken."""
         created = utc_now()
-        try:
+        with clash_is_conflict(f"a project with id {project_id!r} already exists; pick another id"):
             await self._db.execute(
                 "INSERT INTO projects (id, name, created) VALUES (?, ?, ?)",
                 (project_id, name, created),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(
-                f"a project with id {project_id!r} already exists; pick another id"
-            ) from None
         return Project(project_id, name, created)
 
     async def get(self, project_id: str) -> Project | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from hanami_rt.errors import Conflict
-from hanami_rt.storage.database import Database, Row, utc_now
+from hanami_rt.storage.database import Database, Row, clash_is_conflict, utc_now
 from hanami_rt.storage.records import Standing, User
 
 
@@ -28,14 +25,12 @@ class UserRepository:
     async def create(self, user_id: str, name: str, password_hash: str, is_admin: bool) -> User:
         """Insert a user; Conflict when the id is taken."""
         created = utc_now()
-        try:
+        with clash_is_conflict(f"a user with id {user_id!r} already exists; pick another id"):
             await self._db.execute(
                 "INSERT INTO users (id, name, password_hash, is_admin, created) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (user_id, name, password_hash, int(is_admin), created),
             )
-        except sqlite3.IntegrityError:
-            raise Conflict(f"a user with id {user_id!r} already exists; pick another id") from None
         return User(user_id, name, password_hash, is_admin, created)
 
     async def get(self, user_id: str) -> User | None:

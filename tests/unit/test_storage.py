@@ -92,3 +92,25 @@ def test_blob_store_round_trip(tmp_path: Path) -> None:
     assert blobs.get("clusters/a.hnet") is None
     with pytest.raises(ValueError):
         blobs.put("../escape", b"")
+
+
+async def _gone_or_taken(path: Path) -> None:
+    db = await Database.open(path)
+    users, projects = UserRepository(db), ProjectRepository(db)
+    members, clusters = MembershipRepository(db), ClusterRepository(db)
+    await users.create("ann", "Ann", "hash", is_admin=False)
+    await projects.create("p1", "Project 1")
+    await clusters.create("c1", "p1", "ann", "net", "template", 0)
+    with pytest.raises(Conflict, match="already has a cluster named 'net'"):
+        await clusters.create("c2", "p1", "ann", "net", "template", 0)
+    # a project or user deleted between the caller's lookup and the insert is not a name clash
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        await clusters.create("c3", "gone", "ann", "net", "template", 0)
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        await members.add("nobody", "p1", "member", is_project_admin=False)
+    assert [c.id for c in await clusters.list("p1")] == ["c1"]
+    await db.close()
+
+
+def test_a_missing_reference_is_not_reported_as_a_name_clash(tmp_path: Path) -> None:
+    asyncio.run(_gone_or_taken(tmp_path / "db.sqlite3"))
