@@ -362,8 +362,8 @@ class Session:
         try:
             await self._dispatcher.learn_inline(cluster, request.inputs, request.expected, answer)
         except Exception as exc:
-            if answered:  # the weight update itself failed after the reply: a server fault
-                log.error("learn %s failed after its reply", request.id, exc_info=exc)
+            if answered:  # the update or the send failed after the reply began: a server fault
+                log.error("learn %s failed after its reply began", request.id, exc_info=exc)
                 return
             await self._answer("learn", started, error_reply(request.id, exc))
 

@@ -12,7 +12,7 @@ loop is never blocked for long. The cost is an exponential average measured arou
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
@@ -73,7 +73,7 @@ class Dispatcher:
         cluster: LiveCluster,
         inputs: Bricks,
         expected: Bricks,
-        answer: Callable[[Outputs], Awaitable[None]],
+        answer: Callable[[Outputs], Coroutine[Any, Any, None]],
     ) -> None:
         """Learn on the loop, answering between the forward and backward pass (callers check
         `can_inline` first): the reply leaves while the weights update (Registry.learn_inline)."""

@@ -7,7 +7,7 @@ learn_many, restore) so the lock rules hold for REST, the websocket and dataset 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from hanami_rt.core import CoreError, Network
 from hanami_rt.errors import NotFound
+from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.workers import Workers
 
@@ -151,11 +152,13 @@ class Registry:
         cluster: LiveCluster,
         inputs: Values,
         expected: Values,
-        answer: Callable[[Outputs], Awaitable[None]],
+        answer: Callable[[Outputs], Coroutine[Any, Any, None]],
     ) -> float:
-        """Learn one sample on this thread, awaiting `answer(outputs)` between the forward and
-        the backward pass with the lock held alone throughout: the reply travels while the
-        weights update, and nothing sees the network before the update is done. Bad input
+        """Learn one sample on this thread and answer between the forward and the backward
+        pass: `answer(outputs)` starts at once (service/eager.py), so the reply travels while
+        the weights update, with the lock held alone until the update is done (nothing sees
+        the network before it). A send that has to wait for a client not reading its replies
+        is awaited only after the lock is released: a lock never waits on a client. Bad input
         raises before anything changed (no answer). Returns the seconds the two kernel halves
         took; they never wait, so their wall time stands for CPU time (also for `on_work`)."""
         await cluster.lock.acquire(True)
@@ -171,7 +174,7 @@ class Registry:
                 raise
             took = time.perf_counter() - started
             try:
-                await answer(outputs)
+                sending = Started(answer(outputs))
             finally:
                 started = time.perf_counter()
                 cluster.generation += 1
@@ -181,6 +184,7 @@ class Registry:
             cluster.lock.release(True)
         if self.on_work is not None:
             self.on_work(cluster.id, "learn", took, 1)
+        await sending
         return took
 
     async def infer_inline(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:

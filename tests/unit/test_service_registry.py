@@ -99,3 +99,32 @@ async def _inline_scenario() -> None:
 
 def test_an_inline_learn_answers_between_its_halves() -> None:
     asyncio.run(_inline_scenario())
+
+
+async def _stalled_reader_scenario() -> None:
+    registry = Registry(Workers(1))
+    cluster = LiveCluster("c", "p", "u", Network.from_template(TEMPLATE, seed=1))
+    registry.add(cluster)
+    x = np.full(16, 100.0, dtype=np.float32)
+    y = np.array([1.0, 0.0], dtype=np.float32)
+    drained = asyncio.Event()  # a client that does not read: its send waits
+
+    async def stalled(outputs: dict[str, np.ndarray]) -> None:
+        await drained.wait()
+
+    async def quick(outputs: dict[str, np.ndarray]) -> None:
+        pass
+
+    first = asyncio.create_task(registry.learn_inline(cluster, x, y, stalled))
+    await asyncio.sleep(0)
+    # the stalled send holds no lock: the update is applied and others learn meanwhile
+    assert not first.done() and not cluster.lock.writer
+    assert cluster.network.stats()["samples_learned"] == 1
+    await asyncio.wait_for(registry.learn_inline(cluster, x, y, quick), timeout=5)
+    assert cluster.network.stats()["samples_learned"] == 2 and cluster.generation == 2
+    drained.set()
+    await asyncio.wait_for(first, timeout=5)
+
+
+def test_a_client_not_reading_its_reply_never_holds_the_cluster() -> None:
+    asyncio.run(_stalled_reader_scenario())
