@@ -44,6 +44,15 @@ def runtime_of(client: TestClient) -> Runtime:
     return runtime
 
 
+def project_rows(client: TestClient, table: str, project_id: str) -> int:
+    """How many rows of `table` belong to the project, read from the database itself."""
+    db = runtime_of(client).db
+    sql = f"SELECT COUNT(*) AS n FROM {table} WHERE project_id = ?"
+    row = client.portal.call(db.fetch_one, sql, (project_id,))  # type: ignore[union-attr]
+    assert row is not None
+    return int(row["n"])
+
+
 def start(settings: Settings) -> TestClient:
     """Enter a TestClient (runs the lifespan) and wait until the runtime is ready."""
     client = TestClient(create_app(settings))

@@ -20,7 +20,13 @@ from starlette.websockets import WebSocketDisconnect
 
 from hanami_rt.settings import Settings
 from tests.api.batch import SMALL_TEMPLATE, create_cluster
-from tests.api.support import PASSWORD, create_user, error_code, login, runtime_of
+from tests.api.support import (
+    PASSWORD,
+    create_user,
+    error_code,
+    login,
+    project_rows,
+)
 
 H = dict[str, str]
 SCOPED_TABLES = ("uploads", "checkpoints", "clusters", "datasets")
@@ -31,15 +37,6 @@ def _project(client: TestClient, project_id: str) -> None:
         "/v1/projects", json={"id": project_id, "name": project_id}, headers=login(client)
     )
     assert reply.status_code == 201, reply.text
-
-
-def _rows(client: TestClient, table: str, project_id: str) -> int:
-    """How many rows of `table` belong to the project, read from the database itself."""
-    db = runtime_of(client).db
-    sql = f"SELECT COUNT(*) AS n FROM {table} WHERE project_id = ?"
-    row = client.portal.call(db.fetch_one, sql, (project_id,))  # type: ignore[union-attr]
-    assert row is not None
-    return int(row["n"])
 
 
 def _blob_files(settings: Settings) -> set[Path]:
@@ -98,7 +95,7 @@ def test_an_admin_token_of_a_deleted_project_is_refused_and_creates_nothing(
     _assert_refused(client.get("/v1/clusters", headers=admin_a), "A")  # reads too
     _assert_refused(client.put("/v1/token", json={"project_id": "B"}, headers=admin_a), "A")
 
-    assert [_rows(client, table, "A") for table in SCOPED_TABLES] == [0, 0, 0, 0]
+    assert [project_rows(client, table, "A") for table in SCOPED_TABLES] == [0, 0, 0, 0]
     assert _blob_files(settings) == files
     # the way out the message names: a new token, without a project or for another one
     assert client.get("/v1/clusters", headers=login(client)).status_code == 200
@@ -121,7 +118,7 @@ def test_a_member_token_of_a_deleted_project_is_refused_and_creates_nothing(
     for headers in tokens:
         _try_project_work(client, headers, checkpoint)
 
-    assert [_rows(client, table, "A") for table in SCOPED_TABLES] == [0, 0, 0, 0]
+    assert [project_rows(client, table, "A") for table in SCOPED_TABLES] == [0, 0, 0, 0]
     assert _blob_files(settings) == files
 
 

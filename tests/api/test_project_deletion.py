@@ -22,7 +22,14 @@ from hanami_rt.service.tasks import result_key
 from hanami_rt.service.uploads import upload_key
 from hanami_rt.settings import Settings
 from tests.api.batch import SMALL_TEMPLATE, create_cluster, csv_dataset, start_task, wait_task
-from tests.api.support import PASSWORD, create_user, error_code, login, runtime_of
+from tests.api.support import (
+    PASSWORD,
+    create_user,
+    error_code,
+    login,
+    project_rows,
+    runtime_of,
+)
 
 H = dict[str, str]
 CSV = "x_0,x_1,x_2,y\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(40))
@@ -40,15 +47,6 @@ def _project(client: TestClient, project_id: str) -> H:
 
 def _blob(settings: Settings, key: str) -> Path:
     return settings.data_dir / "blobs" / key
-
-
-def _rows(client: TestClient, table: str, project_id: str) -> int:
-    """How many rows of `table` belong to the project, read from the database itself."""
-    db = runtime_of(client).db
-    sql = f"SELECT COUNT(*) AS n FROM {table} WHERE project_id = ?"
-    row = client.portal.call(db.fetch_one, sql, (project_id,))  # type: ignore[union-attr]
-    assert row is not None
-    return int(row["n"])
 
 
 def _partial_upload(client: TestClient, headers: H) -> str:
@@ -136,16 +134,16 @@ def test_deleting_a_project_removes_its_checkpoints_uploads_tasks_and_files(
     kept = _fill(client, admin_b)  # another project's things must survive
     for path in _files(settings, made):
         assert path.is_file(), path
-    assert [_rows(client, table, "A") for table in OWNED] == [2, 1, 2]
+    assert [project_rows(client, table, "A") for table in OWNED] == [2, 1, 2]
     _delete_cluster_and_dataset(client, admin_a, made)
 
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
 
-    assert [_rows(client, table, "A") for table in OWNED] == [0, 0, 0]
+    assert [project_rows(client, table, "A") for table in OWNED] == [0, 0, 0]
     for path in _files(settings, made):
         assert not path.exists(), path
     _gone_for(client, login(client), made)  # an admin sees every project: nothing is left
-    assert [_rows(client, table, "B") for table in OWNED] == [2, 1, 2]
+    assert [project_rows(client, table, "B") for table in OWNED] == [2, 1, 2]
     for path in _files(settings, kept):
         assert path.is_file(), path
     reply = client.get(f"/v1/checkpoints/{kept['checkpoints'][0]}/download", headers=admin_b)
@@ -216,7 +214,7 @@ def test_a_running_task_blocks_the_deletion_and_nothing_is_removed(
     assert refused.status_code == 409 and error_code(refused) == "conflict"
     assert "1 queued or running task(s)" in refused.json()["error"]["message"]
     assert client.get("/v1/projects/A", headers=login(client)).status_code == 200
-    assert [_rows(client, table, "A") for table in OWNED] == [2, 1, 3]
+    assert [project_rows(client, table, "A") for table in OWNED] == [2, 1, 3]
     for path in _files(settings, made):
         assert path.is_file(), path
     for checkpoint in made["checkpoints"]:
@@ -228,4 +226,4 @@ def test_a_running_task_blocks_the_deletion_and_nothing_is_removed(
     assert wait_task(client, admin_a, running["id"])["state"] == "finished"
     _delete_cluster_and_dataset(client, admin_a, made)
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
-    assert [_rows(client, table, "A") for table in OWNED] == [0, 0, 0]
+    assert [project_rows(client, table, "A") for table in OWNED] == [0, 0, 0]

@@ -64,12 +64,16 @@ def test_only_changes_make_a_cluster_dirty() -> None:
     asyncio.run(_generations())
 
 
-async def _inline_scenario() -> None:
+def _one_cluster() -> tuple[Registry, LiveCluster, np.ndarray, np.ndarray]:
+    """A registry with one live cluster, and a sample for it."""
     registry = Registry(Workers(1))
     cluster = LiveCluster("c", "p", "u", Network.from_template(TEMPLATE, seed=1))
     registry.add(cluster)
-    x = np.full(16, 100.0, dtype=np.float32)
-    y = np.array([1.0, 0.0], dtype=np.float32)
+    return registry, cluster, np.full(16, 100.0, np.float32), np.array([1.0, 0.0], np.float32)
+
+
+async def _inline_scenario() -> None:
+    registry, cluster, x, y = _one_cluster()
     seen: list[tuple[bool, int]] = []
 
     async def answer(outputs: dict[str, np.ndarray]) -> None:
@@ -102,11 +106,7 @@ def test_an_inline_learn_answers_between_its_halves() -> None:
 
 
 async def _stalled_reader_scenario() -> None:
-    registry = Registry(Workers(1))
-    cluster = LiveCluster("c", "p", "u", Network.from_template(TEMPLATE, seed=1))
-    registry.add(cluster)
-    x = np.full(16, 100.0, dtype=np.float32)
-    y = np.array([1.0, 0.0], dtype=np.float32)
+    registry, cluster, x, y = _one_cluster()
     drained = asyncio.Event()  # a client that does not read: its send waits
 
     async def stalled(outputs: dict[str, np.ndarray]) -> None:
