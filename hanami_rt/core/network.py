@@ -154,6 +154,7 @@ class Network:
         return self._split(out)
 
     def _learn(self, x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
+        self._pending = None  # a learn_split's finish after this would update stale walks
         done = 0
         while done < x.shape[0]:
             self._keep_reserve()

@@ -443,6 +443,12 @@ def test_a_stale_or_repeated_finish_raises_and_changes_nothing() -> None:
     with pytest.raises(RuntimeError, match="already done"):
         second()
     assert net.to_bytes() == before
+    _, third = net.learn_split(x[0], y[0])
+    net.learn_many(x, y)
+    before = net.to_bytes()
+    with pytest.raises(RuntimeError, match="stale"):
+        third()  # learn_many ran in between
+    assert net.to_bytes() == before
 
 
 @pytest.mark.parametrize(
