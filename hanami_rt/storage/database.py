@@ -118,6 +118,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 UNIQUE (project_id, name))""",
         ),
     ),
+    (
+        3,
+        (
+            # a project admin's page of the audit log (logs.py) reads only its project's rows
+            "CREATE INDEX audit_log_by_project ON audit_log (project_id, seq)",
+        ),
+    ),
 )
 
 Row = dict[str, Any]

@@ -5,6 +5,13 @@ from __future__ import annotations
 from hanami_rt.storage.database import Database, utc_now
 from hanami_rt.storage.records import AuditEntry, ErrorEntry
 
+ALL_PAGE = "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+PROJECT_PAGE = (
+    "SELECT * FROM audit_log WHERE seq > ? AND project_id = ? "
+    "AND time >= (SELECT created FROM projects WHERE id = ?) ORDER BY seq LIMIT ?"
+)
+"""A project admin's page (see `AuditLogRepository.page`); index audit_log_by_project serves it."""
+
 
 class AuditLogRepository:
     """Append and page through the record of mutating requests."""
@@ -30,12 +37,10 @@ class AuditLogRepository:
         created, so a project re-created under an old id never shows the deleted one's entries
         (none at all when no such project exists). Without it, every entry: the whole history,
         deleted projects included."""
-        sql = "SELECT * FROM audit_log WHERE seq > ?"
-        params: list[object] = [after]
-        if project_id is not None:
-            sql += " AND project_id = ? AND time >= (SELECT created FROM projects WHERE id = ?)"
-            params = [*params, project_id, project_id]
-        rows = await self._db.fetch_all(sql + " ORDER BY seq LIMIT ?", [*params, limit])
+        if project_id is None:
+            rows = await self._db.fetch_all(ALL_PAGE, (after, limit))
+        else:
+            rows = await self._db.fetch_all(PROJECT_PAGE, (after, project_id, project_id, limit))
         return [AuditEntry(**r) for r in rows]
 
 

@@ -19,6 +19,7 @@ from hanami_rt.storage import (
     UserRepository,
 )
 from hanami_rt.storage.database import MIGRATIONS
+from hanami_rt.storage.logs import PROJECT_PAGE
 
 
 async def _migrate_twice(path: Path) -> tuple[int, list[int]]:
@@ -114,3 +115,15 @@ async def _gone_or_taken(path: Path) -> None:
 
 def test_a_missing_reference_is_not_reported_as_a_name_clash(tmp_path: Path) -> None:
     asyncio.run(_gone_or_taken(tmp_path / "db.sqlite3"))
+
+
+async def _audit_plan(path: Path) -> str:
+    db = await Database.open(path)
+    rows = await db.fetch_all(f"EXPLAIN QUERY PLAN {PROJECT_PAGE}", (0, "p1", "p1", 100))
+    await db.close()
+    return " | ".join(str(r["detail"]) for r in rows)
+
+
+def test_a_project_page_of_the_audit_log_reads_through_its_index(tmp_path: Path) -> None:
+    """The page a project admin reads must not scan the whole log."""
+    assert "USING INDEX audit_log_by_project" in asyncio.run(_audit_plan(tmp_path / "db.sqlite3"))
