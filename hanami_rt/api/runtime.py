@@ -13,6 +13,7 @@ import gc
 import logging
 from dataclasses import dataclass, field
 
+from hanami_rt.api.sockets import OpenSockets
 from hanami_rt.auth import (
     LoginThrottle,
     Policy,
@@ -70,6 +71,7 @@ class Runtime:
     scrypt: ScryptCost
     batch: Batch  # uploads, datasets, tasks, checkpoints
     dispatcher: Dispatcher  # where websocket learns/infers run (inline or on a worker)
+    sockets: OpenSockets = field(default_factory=OpenSockets)  # to close on revoked access
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
     telemetry: Telemetry | None = None  # metrics; tasks report with telemetry.instruments

@@ -109,11 +109,12 @@ async def get_user(call: Call) -> UserOut:
 
 
 async def delete_user(call: Call) -> None:
-    """Delete a user (not yourself)."""
+    """Delete a user (not yourself); their open websockets close with 4401."""
     user = await _user(call)
     if user.id == call.caller.user_id:
         raise Conflict("you cannot delete yourself; ask another admin")
     await call.runtime.users.delete(user.id)
+    call.runtime.sockets.revoke(f"user {user.id!r} was deleted", user_id=user.id)
 
 
 async def add_membership(call: Call) -> MembershipOut:
@@ -129,11 +130,17 @@ async def add_membership(call: Call) -> MembershipOut:
 
 
 async def remove_membership(call: Call) -> None:
-    """Remove the user from a project."""
+    """Remove the user from a project; their open websockets in it close with 4401."""
     user = await _user(call)
     project_id = call.path("project_id")
     if not await call.runtime.memberships.remove(user.id, project_id):
         raise NotFound(f"user {user.id!r} is not in project {project_id!r}")
+    call.runtime.sockets.revoke(
+        f"user {user.id!r} was removed from project {project_id!r}; "
+        "get a new token with POST /v1/token",
+        user_id=user.id,
+        project_id=project_id,
+    )
 
 
 ENDPOINTS = [

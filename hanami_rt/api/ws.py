@@ -135,6 +135,7 @@ class Session:
             await self._read_loop()
         finally:
             self._meter.connected(-1)
+            self._runtime.sockets.discard(self)
             if self._expiry is not None:
                 self._expiry.cancel()
             await self._drain(writer)
@@ -226,6 +227,7 @@ class Session:
             await self._close(CLOSE_INTERNAL, "internal error")
             return False
         self._principal = principal
+        self._runtime.sockets.add(self, principal.user_id, principal.project_id)
         if ack:
             await self._reply(encode_auth_ok(rid, principal.expires_at))
         return True
@@ -244,8 +246,12 @@ class Session:
         self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
 
     def _expire(self) -> None:
+        self.revoke(f"the token has expired; {_RENEW} and reconnect (or refresh before expiry)")
+
+    def revoke(self, message: str) -> None:
+        """Close with 4401 (after an `unauthorized` reply) now: the token expired, or an admin
+        took the access away (api/sockets.py)."""
         if self._closing is None and not self._closed:
-            message = f"the token has expired; {_RENEW} and reconnect (or refresh before expiry)"
             self._closing = asyncio.get_running_loop().create_task(self._refuse(None, message))
 
     async def _refresh(self, request: AuthRequest) -> Reply | None:

@@ -393,3 +393,46 @@ def test_invalid_refresh_closes_after_the_replies_to_earlier_requests(tmp_path: 
         client.__exit__(None, None, None)
     assert [r["id"] for r in replies] == list(range(6))
     assert all(r["ok"] for r in replies[:5]) and code_of(replies[5]) == "unauthorized"
+
+
+def _revoked(ws: Any, reason: str) -> None:
+    """The next frame is an `unauthorized` error naming `reason`, then the close is 4401
+    (a ping sent now would get its pong first if the socket had not been closed)."""
+    ws.send_bytes(pack({"op": "ping", "id": 99}))
+    reply = msgpack.unpackb(ws.receive_bytes())
+    assert code_of(reply) == "unauthorized" and reason in reply["error"]["message"]
+    assert closed_with(ws) == 4401
+
+
+def test_removing_a_membership_closes_that_users_sockets_in_the_project(world: World) -> None:
+    admin = login(world.client)
+    with world.client.websocket_connect(WS, headers=world.ma) as ws_a:
+        with world.client.websocket_connect(WS, headers=world.mb) as ws_b:
+            assert ask(ws_a, {"op": "ping", "id": 1}) == {"id": 1, "ok": True}
+            reply = world.client.delete("/v1/users/ma/projects/A", headers=admin)
+            assert reply.status_code == 204, reply.text
+            _revoked(ws_a, "removed from project 'A'")
+            assert ask(ws_b, {"op": "ping", "id": 2}) == {"id": 2, "ok": True}  # untouched
+    assert len(runtime_of(world.client).sockets) == 0
+
+
+def test_deleting_a_user_closes_their_sockets(world: World) -> None:
+    with world.client.websocket_connect(WS, headers=world.mb) as ws:
+        assert ask(ws, {"op": "ping", "id": 1}) == {"id": 1, "ok": True}
+        reply = world.client.delete("/v1/users/mb", headers=login(world.client))
+        assert reply.status_code == 204, reply.text
+        _revoked(ws, "user 'mb' was deleted")
+
+
+def test_deleting_a_project_closes_its_sockets_before_it_can_be_recreated(world: World) -> None:
+    admin = login(world.client)
+    as_admin = {"Authorization": f"Bearer {world.issuer(0).issue('admin', 'B', MEMBER, True)[0]}"}
+    with world.client.websocket_connect(WS, headers=world.mb) as member:
+        with world.client.websocket_connect(WS, headers=as_admin) as ws_admin:
+            with world.client.websocket_connect(WS, headers=world.ma) as other:
+                for ws in (member, ws_admin, other):
+                    assert ask(ws, {"op": "ping", "id": 1}) == {"id": 1, "ok": True}
+                assert world.client.delete("/v1/projects/B", headers=admin).status_code == 204
+                _revoked(member, "project 'B' was deleted")
+                _revoked(ws_admin, "project 'B' was deleted")
+                assert ask(other, {"op": "ping", "id": 2}) == {"id": 2, "ok": True}
