@@ -6,6 +6,8 @@ loop (the `websockets` library, in this process) then measures (a) one client, o
 strictly one at a time, learn and infer; (b) one client pipelining (depth 32); (c) 16 clients
 over 8 clusters; each also against the echo, with the ratio ours/echo. Servers run in their own
 processes so the client's GIL does not slow them; on 2 cores the client still shares the CPU.
+Each scenario also reports the CPU a round trip cost: the server process's (all threads, and
+its busiest thread: the event loop when work runs inline) and this client's (Linux /proc).
 
 By default the scheduler places the processes. It sometimes runs the client on the server's
 core, which serialises the work a learn does after its reply with the client's own. `--pin`
@@ -178,6 +180,42 @@ def _make_clusters(url: str) -> tuple[str, list[str]]:
     return token, ids
 
 
+# ---- CPU accounting -----------------------------------------------------------------------
+
+
+class Cpu:
+    """CPU time of one server process (per thread, from /proc) and of this client process, so
+    each scenario can say what a round trip costs on each side, not only how long it took."""
+
+    def __init__(self, pid: int) -> None:
+        self._tasks = Path(f"/proc/{pid}/task")
+        self._tick = os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> tuple[dict[str, float], float]:
+        """(CPU seconds per server thread id, CPU seconds of this process) so far."""
+        threads = {}
+        for task in self._tasks.iterdir():
+            try:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the thread ended meanwhile
+            threads[task.name] = (int(fields[11]) + int(fields[12])) / self._tick
+        times = os.times()
+        return threads, times.user + times.system
+
+    @staticmethod
+    def per_round_trip(before: Any, after: Any, round_trips: int) -> dict[str, float]:
+        """Server CPU (all threads, and the busiest one: the event loop when inline) and client
+        CPU per round trip, in us (clock ticks of 10 ms: figures of short runs are coarse)."""
+        deltas = [after[0][t] - before[0].get(t, 0.0) for t in after[0]]
+        scale = 1e6 / max(round_trips, 1)
+        return {
+            "server_cpu_us": round(sum(deltas) * scale, 1),
+            "server_busiest_thread_cpu_us": round(max(deltas, default=0.0) * scale, 1),
+            "client_cpu_us": round((after[1] - before[1]) * scale, 1),
+        }
+
+
 # ---- client loops -------------------------------------------------------------------------
 
 
@@ -205,6 +243,7 @@ def _frames(op: str, cluster: str, count: int, seed: int) -> list[bytes]:
 
 
 def _summary(latencies: list[float], seconds: float) -> dict[str, float]:
+    """Round trips per second and latency percentiles."""
     lat = np.asarray(latencies) * 1e6
     return {
         "round_trips_per_s": round(len(latencies) / seconds),
@@ -261,50 +300,57 @@ async def pipelined(ws: ClientConnection, frames: list[bytes], depth: int) -> li
     return latencies
 
 
-async def many_clients(url: str, token: str | None, frame_sets: list[list[bytes]]) -> Any:
-    """One strictly one-at-a-time loop per connection, all at once; (latencies, seconds)."""
+async def many_clients(
+    url: str, token: str | None, frame_sets: list[list[bytes]], cpu: Cpu
+) -> dict[str, float]:
+    """One strictly one-at-a-time loop per connection, all at once; its summary."""
     sockets = [await _open(url, token) for _ in frame_sets]
     try:
         for ws, frames in zip(sockets, frame_sets, strict=True):  # warm each connection
             await one_at_a_time(ws, frames[:20])
-        started = time.perf_counter()
+        before, started = cpu.sample(), time.perf_counter()
         results = await asyncio.gather(
             *(one_at_a_time(ws, frames) for ws, frames in zip(sockets, frame_sets, strict=True))
         )
-        seconds = time.perf_counter() - started
+        seconds, after = time.perf_counter() - started, cpu.sample()
     finally:
         for ws in sockets:
             await ws.close()
-    return [x for r in results for x in r], seconds
+    latencies = [x for r in results for x in r]
+    return {**_summary(latencies, seconds), **Cpu.per_round_trip(before, after, len(latencies))}
 
 
-async def measure(ours: str, echo: str, token: str, clusters: list[str], count: int) -> Any:
+async def measure(
+    ours: str, echo: str, token: str, clusters: list[str], count: int, cpus: tuple[Cpu, Cpu]
+) -> Any:
     result: dict[str, Any] = {}
     learn = _frames("learn", clusters[0], count, 1)
     infer = _frames("infer", clusters[0], count, 2)
     warm = _frames("learn", clusters[0], 300, 3)
+    our_cpu, echo_cpu = cpus
 
-    async def timed(coro: Any) -> tuple[list[float], float]:
-        started = time.perf_counter()
+    async def timed(coro: Any, cpu: Cpu) -> dict[str, float]:
+        before, started = cpu.sample(), time.perf_counter()
         latencies = await coro
-        return latencies, time.perf_counter() - started
+        seconds, after = time.perf_counter() - started, cpu.sample()
+        return {**_summary(latencies, seconds), **Cpu.per_round_trip(before, after, len(latencies))}
 
     ws, ew = await _open(ours, token), await _open(echo, None)
     await one_at_a_time(ws, warm)
     await one_at_a_time(ew, warm)
-    a_learn = _summary(*await timed(one_at_a_time(ws, learn)))
-    a_infer = _summary(*await timed(one_at_a_time(ws, infer)))
-    a_echo = _summary(*await timed(one_at_a_time(ew, learn)))
+    a_learn = await timed(one_at_a_time(ws, learn), our_cpu)
+    a_infer = await timed(one_at_a_time(ws, infer), our_cpu)
+    a_echo = await timed(one_at_a_time(ew, learn), echo_cpu)
     pipe_frames = _frames("learn", clusters[0], count * 2, 4)
-    b_learn = _summary(*await timed(pipelined(ws, pipe_frames, DEPTH)))
-    b_echo = _summary(*await timed(pipelined(ew, pipe_frames, DEPTH)))
+    b_learn = await timed(pipelined(ws, pipe_frames, DEPTH), our_cpu)
+    b_echo = await timed(pipelined(ew, pipe_frames, DEPTH), echo_cpu)
     await ws.close()
     await ew.close()
 
     per_client = max(200, count // 4)
     sets = [_frames("learn", clusters[i % CLUSTERS], per_client, 10 + i) for i in range(CLIENTS)]
-    c_learn = _summary(*await many_clients(ours, token, sets))
-    c_echo = _summary(*await many_clients(echo, None, sets))
+    c_learn = await many_clients(ours, token, sets, our_cpu)
+    c_echo = await many_clients(echo, None, sets, echo_cpu)
 
     def ratio(a: dict[str, float], b: dict[str, float]) -> float:
         return round(a["round_trips_per_s"] / b["round_trips_per_s"], 3)
@@ -339,7 +385,8 @@ def run(args: argparse.Namespace) -> int:
             _wait_ready(f"http://127.0.0.1:{echo_port}")
             token, clusters = _make_clusters(f"http://127.0.0.1:{port}")
             ours, echo = f"ws://127.0.0.1:{port}/v1/ws", f"ws://127.0.0.1:{echo_port}/echo"
-            result = asyncio.run(measure(ours, echo, token, clusters, args.count))
+            cpus = (Cpu(procs[0].pid), Cpu(procs[1].pid))
+            result = asyncio.run(measure(ours, echo, token, clusters, args.count, cpus))
         finally:
             for proc in procs:
                 proc.terminate()
