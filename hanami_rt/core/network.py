@@ -44,6 +44,7 @@ from hanami_rt.core.kernels.state import (
     SYNAPSES,
 )
 from hanami_rt.core.template import Template
+from hanami_rt.files import write_atomic
 
 Values = npt.ArrayLike | Mapping[str, npt.ArrayLike]
 Outputs = dict[str, npt.NDArray[np.float32]]
@@ -277,8 +278,6 @@ class Network:
 
     def save(self, path: str | Path) -> None:
         """Write atomically: temp file, fsync, rename, fsync of the directory."""
-        from hanami_rt.core.checkpoint import write_atomic
-
         write_atomic(Path(path), self.to_bytes())
 
     @classmethod
