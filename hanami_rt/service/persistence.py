@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 
+from hanami_rt.service.periodic import Periodic
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.service.workers import Workers
 from hanami_rt.storage import BlobStore, ClusterRepository
-
-log = logging.getLogger(__name__)
 
 
 def blob_key(cluster_id: str) -> str:
@@ -33,8 +30,7 @@ class Persister:
         self._workers = workers
         self._blobs = blobs
         self._clusters = clusters
-        self._interval = interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic(interval_s, self.save_dirty, "periodic persistence")
 
     async def save(self, cluster: LiveCluster) -> None:
         """Snapshot one cluster between samples (shared lock) and write it atomically."""
@@ -58,24 +54,11 @@ class Persister:
                 saved += 1
         return saved
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            try:
-                await self.save_dirty()
-            except Exception:  # keep the loop alive; the next round retries
-                log.exception("periodic persistence failed")
-
     def start(self) -> None:
         """Start the periodic loop on the running event loop."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the loop, then save whatever changed since its last round."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()
         await self.save_dirty()

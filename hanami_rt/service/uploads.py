@@ -8,17 +8,14 @@ written to for `upload_expiry_s` are removed by a periodic sweep.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import logging
 import uuid
 from collections.abc import AsyncIterator
 
 from hanami_rt.errors import Conflict, NotFound, TooLarge, ValidationError
+from hanami_rt.service.periodic import Periodic
 from hanami_rt.storage import BlobStore, utc_now
 from hanami_rt.storage.uploads import UploadRecord, UploadRepository
-
-log = logging.getLogger(__name__)
 
 
 def upload_key(upload_id: str) -> str:
@@ -41,7 +38,8 @@ class UploadService:
         self._blobs = blobs
         self.max_bytes = max_bytes
         self._expiry_s = expiry_s
-        self._task: asyncio.Task[None] | None = None
+        sweep_every_s = min(60.0, expiry_s / 4)
+        self._periodic = Periodic(sweep_every_s, self.sweep, "sweeping expired uploads")
         self._writing: dict[str, asyncio.Lock] = {}  # one PUT at a time per upload
 
     async def create(self, project_id: str, owner_id: str, size: int) -> UploadRecord:
@@ -132,23 +130,10 @@ class UploadService:
             await self.delete(record.id)
         return len(gone)
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(min(60.0, self._expiry_s / 4))
-            try:
-                await self.sweep()
-            except Exception:  # keep sweeping; the next round retries
-                log.exception("sweeping expired uploads failed")
-
     def start(self) -> None:
         """Start the periodic sweep on the running loop."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the sweep."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()
