@@ -14,7 +14,7 @@ from typing import Any, cast
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
 from hanami_rt.telemetry.hub import Telemetry
-from hanami_rt.telemetry.system import read_system_info
+from hanami_rt.telemetry.system import CpuTopology, Memory, read_system_info
 
 
 def _ring(unit: str, span: str) -> Any:
@@ -52,32 +52,13 @@ class TemperatureSeries:
 
 
 @dataclass(frozen=True)
-class CpuTopologyOut:
-    """Logical CPUs, the ones this process may use, and packages/cores where sysfs tells."""
-
-    model: str | None
-    logical_cpus: int
-    usable_cpus: int
-    packages: int | None
-    physical_cores: int | None
-
-
-@dataclass(frozen=True)
-class MemoryOut:
-    """Total and available memory in bytes (null when unreadable)."""
-
-    total_bytes: int | None
-    available_bytes: int | None
-
-
-@dataclass(frozen=True)
 class SystemOut:
     """The host and the software serving: CPU topology, memory, versions, numba threading."""
 
     hostname: str
     kernel: str
-    cpu: CpuTopologyOut
-    memory: MemoryOut
+    cpu: CpuTopology
+    memory: Memory
     versions: dict[str, str] = field(metadata=rule("hanami_rt, python, numpy, numba"))
     numba_threading_layer: str | None = field(
         metadata=rule("the active layer; null until a parallel kernel has run")
