@@ -14,8 +14,8 @@ from starlette.responses import Response
 from hanami_rt.api.clusters import live_cluster_for, visible_cluster
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
-from hanami_rt.api.scope import acting_project, list_filter
-from hanami_rt.errors import NotFound, TooLarge
+from hanami_rt.api.scope import acting_project, list_filter, visible
+from hanami_rt.errors import TooLarge
 from hanami_rt.storage.checkpoints import CheckpointRecord
 
 NAME_RULE = rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
@@ -69,11 +69,8 @@ def _out(r: CheckpointRecord) -> CheckpointOut:
 async def visible_checkpoint(call: Call, checkpoint_id: str) -> CheckpointRecord:
     """The checkpoint if the caller may see it; NotFound otherwise (no existence leak)."""
     record = await call.runtime.batch.checkpoints.repo.get(checkpoint_id)
-    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
-        raise NotFound(
-            f"no checkpoint with id {checkpoint_id!r}; list yours with GET /v1/checkpoints"
-        )
-    return record
+    missing = f"no checkpoint with id {checkpoint_id!r}; list yours with GET /v1/checkpoints"
+    return visible(call.caller, record, missing)
 
 
 async def create_checkpoint(call: Call) -> CheckpointOut:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
+from hanami_rt.api.scope import visible
 from hanami_rt.auth import PROJECT_ADMIN, Principal
-from hanami_rt.errors import NotFound, ValidationError
+from hanami_rt.errors import ValidationError
 from hanami_rt.service.registry import LiveCluster
 from hanami_rt.storage import ClusterRecord
 
@@ -83,18 +84,17 @@ def _out(call: Call, record: ClusterRecord, stats: dict[str, Any] | None = None)
 async def visible_cluster(call: Call, cluster_id: str) -> ClusterRecord:
     """The cluster if the caller may see it; NotFound otherwise (no existence leak)."""
     record = await call.runtime.cluster_rows.get(cluster_id)
-    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
-        raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
-    return record
+    return visible(call.caller, record, _missing_cluster(cluster_id))
 
 
 def live_cluster_for(runtime: Runtime, caller: Principal, cluster_id: str) -> LiveCluster:
     """The live cluster if `caller` may use it, from memory (no database round trip: the
     websocket path calls this per request); NotFound otherwise, as if it did not exist."""
-    live = runtime.registry.find(cluster_id)
-    if live is None or not caller.sees_owned(live.project_id, live.owner_id):
-        raise NotFound(f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters")
-    return live
+    return visible(caller, runtime.registry.find(cluster_id), _missing_cluster(cluster_id))
+
+
+def _missing_cluster(cluster_id: str) -> str:
+    return f"no cluster with id {cluster_id!r}; list yours with GET /v1/clusters"
 
 
 async def create_cluster(call: Call) -> ClusterOut:

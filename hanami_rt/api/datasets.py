@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
-from hanami_rt.api.scope import acting_project, list_filter
-from hanami_rt.errors import Conflict, NotFound
+from hanami_rt.api.scope import acting_project, list_filter, visible
+from hanami_rt.errors import Conflict
 from hanami_rt.storage.datasets import DatasetRecord
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
@@ -78,9 +78,8 @@ def dataset_out(record: DatasetRecord) -> DatasetOut:
 async def visible_dataset(call: Call, dataset_id: str) -> DatasetRecord:
     """The dataset if the caller may see it; NotFound otherwise (no existence leak)."""
     record = await call.runtime.batch.datasets.repo.get(dataset_id)
-    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
-        raise NotFound(f"no dataset with id {dataset_id!r}; list yours with GET /v1/datasets")
-    return record
+    missing = f"no dataset with id {dataset_id!r}; list yours with GET /v1/datasets"
+    return visible(call.caller, record, missing)
 
 
 async def create_dataset(call: Call) -> DatasetOut:

@@ -1,10 +1,33 @@
-"""Which project/owner a caller acts as and which rows it may list (shared by batch routes)."""
+"""Which project a caller acts in, which rows it may list, and which one row it may see."""
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
 from hanami_rt.api.endpoint import Call
-from hanami_rt.auth import PROJECT_ADMIN
-from hanami_rt.errors import ValidationError
+from hanami_rt.auth import PROJECT_ADMIN, Principal
+from hanami_rt.errors import NotFound, ValidationError
+
+
+class Owned(Protocol):
+    """Anything a user owns inside a project: clusters, datasets, uploads, tasks, ..."""
+
+    @property
+    def project_id(self) -> str: ...
+
+    @property
+    def owner_id(self) -> str: ...
+
+
+R = TypeVar("R", bound=Owned)
+
+
+def visible(caller: Principal, record: R | None, missing: str) -> R:
+    """`record` when `caller` may see it; else NotFound(`missing`), the very answer a record
+    that does not exist gets, so nobody learns what exists in another project."""
+    if record is None or not caller.sees_owned(record.project_id, record.owner_id):
+        raise NotFound(missing)
+    return record
 
 
 def acting_project(call: Call) -> str:

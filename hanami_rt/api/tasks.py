@@ -12,7 +12,7 @@ from hanami_rt.api.clusters import live_cluster_for, visible_cluster
 from hanami_rt.api.datasets import visible_dataset
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
-from hanami_rt.errors import NotFound
+from hanami_rt.api.scope import visible
 from hanami_rt.service.tasks import Progress
 from hanami_rt.storage.tasks import TaskRecord
 
@@ -90,11 +90,8 @@ def task_out(progress: Progress) -> TaskOut:
 async def visible_task(call: Call, task_id: str) -> TaskRecord:
     """The task if the caller may see it; NotFound otherwise."""
     record = await call.runtime.batch.tasks.repo.get(task_id)
-    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
-        raise NotFound(
-            f"no task with id {task_id!r}; list a cluster's with GET /v1/clusters/{{id}}/tasks"
-        )
-    return record
+    missing = f"no task with id {task_id!r}; list a cluster's with GET /v1/clusters/{{id}}/tasks"
+    return visible(call.caller, record, missing)
 
 
 async def create_task(call: Call) -> TaskOut:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from hanami_rt.api.endpoint import Call, Endpoint
 from hanami_rt.api.schema import rule
-from hanami_rt.api.scope import acting_project
-from hanami_rt.errors import NotFound, ValidationError
+from hanami_rt.api.scope import acting_project, visible
+from hanami_rt.errors import ValidationError
 from hanami_rt.storage.uploads import UploadRecord
 
 _RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
@@ -48,11 +48,8 @@ def _out(call: Call, record: UploadRecord, received: int | None = None) -> Uploa
 async def _upload(call: Call) -> UploadRecord:
     upload_id = call.path("upload_id")
     record = await call.runtime.batch.uploads.get(upload_id)
-    if record is None or not call.caller.sees_owned(record.project_id, record.owner_id):
-        raise NotFound(
-            f"no upload with id {upload_id!r} (expired?); start one with POST /v1/uploads"
-        )
-    return record
+    missing = f"no upload with id {upload_id!r} (expired?); start one with POST /v1/uploads"
+    return visible(call.caller, record, missing)
 
 
 async def create_upload(call: Call) -> UploadOut:
