@@ -10,26 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hanami_rt.bench import TEMPLATE as MNIST_TEMPLATE
 
 MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
 ADMIN = "admin"
 PASSWORD = "admin-password"
-TEMPLATE = """version: 1
-settings:
-    neuron_cooldown: 100000000000.0
-    refractory_time: 1
-    max_connection_distance: 1
-    enable_reduction: false
-bricks:
-    1,1,1
-        input: pixels
-        number_of_neurons: 784
-    2,1,1
-        number_of_neurons: 400
-    3,1,1
-        output: digit
-        number_of_neurons: 10
-"""
+TEMPLATE = MNIST_TEMPLATE.format(cooldown=1e11, hidden=400, reduction="false")
+"""784 pixels -> 400 -> 10 digits, the benchmark's network (hanami_rt.bench)."""
 SMALL_TEMPLATE = """version: 1
 bricks:
     1,1,1
