@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from pathlib import Path
 
@@ -17,9 +16,3 @@ def tool(name: str) -> str:
     path = BIN / name
     assert path.exists(), f"{path} is missing: install the dev extras (pip install -e '.[dev]')"
     return str(path)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

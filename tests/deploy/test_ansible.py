@@ -27,7 +27,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.deploy.support import ANSIBLE_DIR, ROLE_DIR, free_port, tool
+from tests.deploy.support import ANSIBLE_DIR, ROLE_DIR, tool
+from tests.e2e.support import free_port
 
 SUPERVISOR = ROLE_DIR / "files" / "hanami-rt-supervise.py"
 RECAP = re.compile(

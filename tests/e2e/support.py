@@ -49,6 +49,13 @@ class LiveServer:
         return runtime
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for servers started as processes)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def wait_ready(url: str, deadline_s: float = 120.0) -> None:
     """Poll /readyz until it answers 200 (startup, not a performance assertion)."""
     end = time.monotonic() + deadline_s

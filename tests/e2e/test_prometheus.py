@@ -4,7 +4,6 @@ query API answers `hanami_requests_total`."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,18 +13,12 @@ import httpx
 import pytest
 
 from tests.api.support import make_settings
-from tests.e2e.support import LiveServer
+from tests.e2e.support import LiveServer, free_port
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "scrape-secret"
 DEADLINE_S = 25.0  # a bound on waiting, not a performance assertion
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def query(url: str, promql: str) -> list[dict[str, Any]]:

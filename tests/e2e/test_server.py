@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
-from tests.e2e.support import LiveServer, bearer, wait_ready
+from tests.e2e.support import LiveServer, bearer, free_port, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -48,14 +47,8 @@ def test_control_plane_over_real_http(tmp_path: Path) -> None:
         assert [p["id"] for p in http.get("/v1/projects", headers=admin).json()["items"]] == ["A"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_cli_serve_prints_the_first_admin_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HANAMI_WARMUP": "false",

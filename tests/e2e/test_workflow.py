@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 
 from tests.api.batch import create_cluster, mnist_dataset, mnist_file, start_task, wait_task
 from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
-from tests.e2e.support import LiveServer, bearer, wait_ready
+from tests.e2e.support import LiveServer, bearer, free_port, wait_ready
 from tests.mnist import subset
 
 pytestmark = pytest.mark.e2e
@@ -164,14 +164,8 @@ def test_websocket_infer_is_answered_while_a_train_task_runs(tmp_path: Path) -> 
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_kill_mid_task_then_restart_fails_it_with_a_reason(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from hanami_rt.bench import TEMPLATE as MNIST_TEMPLATE
+from hanami_rt.settings import load_settings
+from tests.e2e.support import LiveServer as ServerThread
 
 MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
 ADMIN = "admin"
@@ -36,13 +34,11 @@ bricks:
 """
 
 
-class LiveServer:
-    """hanami-rt serving on 127.0.0.1:<free port> until stop()."""
+class LiveServer(ServerThread):
+    """hanami-rt serving on 127.0.0.1:<free port> until stop(), with the tests' admin and a
+    cheap password hash: the server tests' ServerThread with the client tests' settings."""
 
     def __init__(self, data_dir: Path, **overrides: Any) -> None:
-        from hanami_rt.server import make_server
-        from hanami_rt.settings import load_settings
-
         env = {"HANAMI_ADMIN_USER": ADMIN, "HANAMI_ADMIN_PASSWORD": PASSWORD}
         values: dict[str, Any] = {
             "data_dir": data_dir,
@@ -55,28 +51,9 @@ class LiveServer:
         }
         values.update(overrides)
         self.settings = load_settings(env=env, overrides=values)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = int(self._sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server(self.settings)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
-        )
+        super().__init__(self.settings)
 
     def start(self) -> LiveServer:
-        self._thread.start()
-        end = time.monotonic() + 120
-        while time.monotonic() < end:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise TimeoutError(f"{self.url} never became ready")
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=120)
-        self._sock.close()
+        """Serve and wait until /readyz answers."""
+        self.__enter__()
+        return self
