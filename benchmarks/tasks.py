@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,34 +28,11 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hanami_rt.bench import DEFAULT_DATA, TEMPLATE  # noqa: E402
+from servers import free_port, wait_ready  # noqa: E402
+
+from hanami_rt.bench import DEFAULT_DATA, TEMPLATE, idx_file  # noqa: E402
 
 PASSWORD = "bench-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str) -> None:
-    end = time.monotonic() + 300
-    while time.monotonic() < end:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise SystemExit("the server never became ready")
-
-
-def _file(data: Path, name: str) -> Path:
-    for candidate in (data / f"{name}.gz", data / name):
-        if candidate.exists():
-            return candidate
-    raise SystemExit(f"{name}(.gz) not found in {data}; pass --data")
 
 
 def _upload(http: httpx.Client, headers: dict[str, str], path: Path) -> str:
@@ -70,8 +46,8 @@ def _upload(http: httpx.Client, headers: dict[str, str], path: Path) -> str:
 
 def _dataset(http: httpx.Client, headers: dict[str, str], data: Path, part: str) -> str:
     uploads = {
-        "images": _upload(http, headers, _file(data, f"{part}-images-idx3-ubyte")),
-        "labels": _upload(http, headers, _file(data, f"{part}-labels-idx1-ubyte")),
+        "images": _upload(http, headers, idx_file(data, f"{part}-images-idx3-ubyte")),
+        "labels": _upload(http, headers, idx_file(data, f"{part}-labels-idx1-ubyte")),
     }
     body = {"name": part, "type": "idx", "uploads": uploads}
     reply = http.post("/v1/datasets", json=body, headers=headers)
@@ -98,7 +74,7 @@ def _task(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -112,7 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            _wait_ready(url)
+            wait_ready(url)
             with httpx.Client(base_url=url, timeout=600) as http:
                 login = {"user_id": "admin", "password": PASSWORD}
                 admin = {

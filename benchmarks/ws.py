@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 import httpx
 import msgpack
 import numpy as np
+from servers import free_port, wait_ready
 from websockets.asyncio.client import ClientConnection, connect
 
 PASSWORD = "bench-password"
@@ -128,12 +128,6 @@ def serve_echo(args: argparse.Namespace) -> None:
     server.run()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, __file__, kind, "--port", str(port), "--data", str(data)]
     for name in ("ws", "loop", "http"):
@@ -145,18 +139,6 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
         cmd.append("--pin")
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": path})
-
-
-def _wait_ready(url: str, deadline_s: float = 120.0) -> None:
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{url} never became ready")
 
 
 def _make_clusters(url: str) -> tuple[str, list[str]]:
@@ -373,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
     """Start both servers, measure, print the JSON line, stop the servers."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hanami-ws-bench-") as tmp:
-        port, echo_port = _free_port(), _free_port()
+        port, echo_port = free_port(), free_port()
         procs = [
             _spawn("serve-hanami", port, Path(tmp) / "data", args),
             _spawn("serve-echo", echo_port, Path(tmp) / "echo", args),
@@ -381,8 +363,8 @@ def run(args: argparse.Namespace) -> int:
         if args.pin:  # after the spawns: children would inherit it
             os.sched_setaffinity(0, {0})
         try:
-            _wait_ready(f"http://127.0.0.1:{port}")
-            _wait_ready(f"http://127.0.0.1:{echo_port}")
+            wait_ready(f"http://127.0.0.1:{port}")
+            wait_ready(f"http://127.0.0.1:{echo_port}")
             token, clusters = _make_clusters(f"http://127.0.0.1:{port}")
             ours, echo = f"ws://127.0.0.1:{port}/v1/ws", f"ws://127.0.0.1:{echo_port}/echo"
             cpus = (Cpu(procs[0].pid), Cpu(procs[1].pid))

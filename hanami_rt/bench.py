@@ -51,13 +51,18 @@ def add_mnist_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def idx_file(data: Path, name: str) -> Path:
+    """The IDX file `name` in `data`, plain or gzipped; exits with a hint when it is missing."""
+    for candidate in (data / name, data / f"{name}.gz"):
+        if candidate.exists():
+            return candidate
+    raise SystemExit(f"{name}(.gz) not found in {data}; pass --data")
+
+
 def _load(data: Path, name: str) -> np.ndarray:
     from hanami_rt.idx import read_idx
 
-    for candidate in (data / name, data / f"{name}.gz"):
-        if candidate.exists():
-            return read_idx(candidate)
-    raise SystemExit(f"{name}(.gz) not found in {data}; pass --data")
+    return read_idx(idx_file(data, name))
 
 
 def run_mnist(args: argparse.Namespace) -> int:
