@@ -431,9 +431,6 @@ def warm_up() -> None:
     net.learn_many(x, y)
     net.infer(x[0])
     net.infer_many(x)
-    read_only = np.frombuffer(x[0].tobytes(), dtype=np.float32)  # as the wire decodes values
-    net.learn(read_only, y[0])
-    net.infer(read_only)
     from hanami_rt.core.kernels import reduce
 
     reduce(net.state)
