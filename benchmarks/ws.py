@@ -10,12 +10,13 @@ Each scenario also reports the CPU a round trip cost: the server process's (all 
 its busiest thread: the event loop when work runs inline) and this client's (Linux /proc).
 
 By default the scheduler places the processes. It sometimes runs the client on the server's
-core, which serialises the work a learn does after its reply with the client's own. `--pin`
-keeps the client on CPU 0 and both servers on the other CPUs, as with a client on another
-machine; the JSON says which was used.
+core, which serialises the work a learn does after its reply with the client's own. `--pin
+apart` keeps the client on CPU 0 and both servers on the other CPUs, as with a client on another
+machine; `--pin together` puts all three on CPU 0, the worst placement. The JSON says which.
 
     python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
-                            [--http h11|httptools] [--inline-max-us N] [--count N] [--pin]
+                            [--http h11|httptools] [--inline-max-us N] [--count N]
+                            [--pin apart|together]
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ def _stack(server: Any, args: argparse.Namespace) -> None:
 
 
 def _pin_server(args: argparse.Namespace) -> None:
-    """With --pin, a server process (and every thread it starts) keeps off CPU 0."""
-    if args.pin:
+    """With --pin, a server process (and every thread it starts) keeps off CPU 0 (apart) or
+    stays on it with the client (together)."""
+    if args.pin == "apart":
         os.sched_setaffinity(0, os.sched_getaffinity(0) - {0})
+    elif args.pin == "together":
+        os.sched_setaffinity(0, {0})
 
 
 def serve_hanami(args: argparse.Namespace) -> None:
@@ -136,7 +140,7 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
     if args.inline_max_us is not None:
         cmd += ["--inline-max-us", str(args.inline_max_us)]
     if args.pin:
-        cmd.append("--pin")
+        cmd += ["--pin", args.pin]
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": path})
 
@@ -401,10 +405,13 @@ def main() -> int:
     parser.add_argument("--inline-max-us", type=float, default=None, help="ws_inline_max_us")
     parser.add_argument("--count", type=int, default=3000, help="round trips per measurement")
     parser.add_argument(
-        "--pin", action="store_true", help="client on CPU 0, servers on the other CPUs"
+        "--pin",
+        choices=["apart", "together"],
+        default=None,
+        help="client on CPU 0; servers on the other CPUs (apart) or on CPU 0 too (together)",
     )
     args = parser.parse_args()
-    if args.pin and len(os.sched_getaffinity(0) - {0}) == 0:
+    if args.pin == "apart" and len(os.sched_getaffinity(0) - {0}) == 0:
         parser.error("--pin needs CPU 0 and at least one other CPU")
     if args.mode == "serve-hanami":
         serve_hanami(args)
