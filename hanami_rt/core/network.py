@@ -75,6 +75,7 @@ class Network:
         self._bound: State | None = None  # the State the entry points below are bound to
         self._forward: Callable[..., None] = learn_forward
         self._backward: Callable[..., None] = learn_backward
+        self._learn_one: Callable[..., int] = learn_rows
         self._infer: Callable[..., None] = infer_rows
         self._check: Callable[..., int] = first_invalid
 
@@ -97,10 +98,21 @@ class Network:
     # ---- learning and inference -----------------------------------------------------------
 
     def learn(self, inputs: Values, expected: Values) -> Outputs:
-        """Learn one sample; returns the outputs of its forward pass (before the update)."""
-        outputs, finish = self.learn_split(inputs, expected)
-        finish()
-        return outputs
+        """Learn one sample; returns the outputs of its forward pass (before the update).
+
+        One kernel call for both passes: on a worker thread that is one release of the GIL
+        (`learn_split` needs two)."""
+        if self._bound is not self._state:
+            self._bind()
+        x = self._one(inputs, self.input_bricks, "input", _ANY)
+        y = self._one(expected, self.output_bricks, "expected", _UNIT)
+        self._keep_reserve()
+        if self._bound is not self._state:  # grown
+            self._bind()
+        out = np.empty((1, self._n_outputs), dtype=np.float32)
+        self._pending = None  # a learn_split's finish after this would update stale walks
+        self._learn_one(self._state, x.reshape(1, -1), y.reshape(1, -1), out, 0)
+        return self._split(out[0], fresh=True)
 
     def learn_split(self, inputs: Values, expected: Values) -> tuple[Outputs, Callable[[], None]]:
         """`learn` in two halves: validate both, run the forward pass (growing), and return its
@@ -180,6 +192,8 @@ class Network:
         out = np.zeros(self._n_outputs, dtype=np.float32)
         self._forward = entry_point(learn_forward, st, x, out)
         self._backward = entry_point(learn_backward, st, out)
+        rows = x.reshape(1, -1), out.reshape(1, -1), out.reshape(1, -1)
+        self._learn_one = entry_point(learn_rows, st, *rows, 0)
         self._infer = entry_point(infer_rows, st, x.reshape(1, -1), out.reshape(1, -1))
         self._check = entry_point(first_invalid, x, *_ANY)
         self._bound = st

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hanami_rt.core.kernels.backward import backward
-from hanami_rt.core.kernels.flags import jit
+from hanami_rt.core.kernels.flags import jit, jit_short
 from hanami_rt.core.kernels.forward import forward
 from hanami_rt.core.kernels.growth import free_rows
 from hanami_rt.core.kernels.reduction import reduce
@@ -63,7 +63,7 @@ def learn_backward(st: State, expected: np.ndarray) -> None:
         reduce(st)
 
 
-@jit
+@jit_short
 def first_invalid(values: np.ndarray, low: np.float32, high: np.float32) -> int:
     """The index of the first value outside [low, high] (NaN is outside any range), or -1."""
     for i in range(values.shape[0]):
