@@ -2,12 +2,18 @@
 
 Starts two server processes on free ports: hanami-rt (temp data dir, MNIST-sized clusters made
 through REST) and a bare starlette echo websocket on the same uvicorn stack. The same client
-loop (the `websockets` library, in this process) then measures (a) one client, one cluster,
+loop (in this process) then measures (a) one client, one cluster,
 strictly one at a time, learn and infer; (b) one client pipelining (depth 32); (c) 16 clients
 over 8 clusters; each also against the echo, with the ratio ours/echo. Servers run in their own
 processes so the client's GIL does not slow them; on 2 cores the client still shares the CPU.
 Each scenario also reports the CPU a round trip cost: the server process's (all threads, and
 its busiest thread: the event loop when work runs inline) and this client's (Linux /proc).
+
+The client is `wsclient.LeanSocket` (a minimal RFC 6455 client, ~17-25 us of CPU a round trip
+here) unless `--client websockets` picks the `websockets` library's (~30-40 us). On 2 shared
+cores, whatever the client spends is taken from the servers; the echo's rate with the lean
+client is the 14-18k round trips/s the issue quotes for this stack. `--workers N` sets the
+server's worker threads (with `--inline-max-us 0`, every learn runs on them).
 
 By default the scheduler places the processes. It sometimes runs the client on the server's
 core, which serialises the work a learn does after its reply with the client's own. `--pin
@@ -15,8 +21,8 @@ apart` keeps the client on CPU 0 and both servers on the other CPUs, as with a c
 machine; `--pin together` puts all three on CPU 0, the worst placement. The JSON says which.
 
     python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
-                            [--http h11|httptools] [--inline-max-us N] [--count N]
-                            [--pin apart|together]
+                            [--http h11|httptools] [--inline-max-us N] [--workers N]
+                            [--client lean|websockets] [--count N] [--pin apart|together]
 """
 
 from __future__ import annotations
@@ -30,13 +36,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import msgpack
 import numpy as np
 from servers import free_port, wait_ready
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
+from wsclient import LeanSocket
 
 PASSWORD = "bench-password"
 HIDDEN = 400
@@ -81,6 +88,8 @@ def serve_hanami(args: argparse.Namespace) -> None:
     }
     if args.inline_max_us is not None:
         overrides["ws_inline_max_us"] = args.inline_max_us
+    if args.workers is not None:
+        overrides["worker_threads"] = args.workers
     server = make_server(load_settings(env={}, overrides=overrides))
     _stack(server, args)
     server.run()
@@ -139,6 +148,8 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
             cmd += [f"--{name}", getattr(args, name)]
     if args.inline_max_us is not None:
         cmd += ["--inline-max-us", str(args.inline_max_us)]
+    if args.workers is not None:
+        cmd += ["--workers", str(args.workers)]
     if args.pin:
         cmd += ["--pin", args.pin]
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
@@ -239,8 +250,18 @@ def _summary(latencies: list[float], seconds: float) -> dict[str, float]:
     }
 
 
-async def _open(url: str, token: str | None) -> ClientConnection:
+class Connection(Protocol):
+    """What the client loops use of a connection: the `websockets` client or LeanSocket."""
+
+    async def send(self, message: bytes) -> None: ...
+    async def recv(self) -> bytes | str: ...
+    async def close(self) -> None: ...
+
+
+async def _open(url: str, token: str | None, client: str) -> Connection:
     headers = {"Authorization": f"Bearer {token}"} if token else None
+    if client == "lean":
+        return await LeanSocket.connect(url, headers)
     return await connect(url, additional_headers=headers, compression=None, max_size=None)
 
 
@@ -250,7 +271,7 @@ def _check(reply: bytes | str, rid: int) -> None:
         raise RuntimeError(f"unexpected reply to {rid}: {msg}")
 
 
-async def one_at_a_time(ws: ClientConnection, frames: list[bytes]) -> list[float]:
+async def one_at_a_time(ws: Connection, frames: list[bytes]) -> list[float]:
     """Send, wait for the reply, repeat: the latency of each round trip."""
     latencies = []
     clock = time.perf_counter
@@ -263,7 +284,7 @@ async def one_at_a_time(ws: ClientConnection, frames: list[bytes]) -> list[float
     return latencies
 
 
-async def pipelined(ws: ClientConnection, frames: list[bytes], depth: int) -> list[float]:
+async def pipelined(ws: Connection, frames: list[bytes], depth: int) -> list[float]:
     """Keep `depth` requests in flight; the latency of each from send to reply."""
     room = asyncio.Semaphore(depth)
     sent_at = [0.0] * len(frames)
@@ -287,10 +308,10 @@ async def pipelined(ws: ClientConnection, frames: list[bytes], depth: int) -> li
 
 
 async def many_clients(
-    url: str, token: str | None, frame_sets: list[list[bytes]], cpu: Cpu
+    url: str, token: str | None, frame_sets: list[list[bytes]], cpu: Cpu, client: str
 ) -> dict[str, float]:
     """One strictly one-at-a-time loop per connection, all at once; its summary."""
-    sockets = [await _open(url, token) for _ in frame_sets]
+    sockets = [await _open(url, token, client) for _ in frame_sets]
     try:
         for ws, frames in zip(sockets, frame_sets, strict=True):  # warm each connection
             await one_at_a_time(ws, frames[:20])
@@ -307,7 +328,13 @@ async def many_clients(
 
 
 async def measure(
-    ours: str, echo: str, token: str, clusters: list[str], count: int, cpus: tuple[Cpu, Cpu]
+    ours: str,
+    echo: str,
+    token: str,
+    clusters: list[str],
+    count: int,
+    cpus: tuple[Cpu, Cpu],
+    client: str,
 ) -> Any:
     result: dict[str, Any] = {}
     learn = _frames("learn", clusters[0], count, 1)
@@ -321,7 +348,7 @@ async def measure(
         seconds, after = time.perf_counter() - started, cpu.sample()
         return {**_summary(latencies, seconds), **Cpu.per_round_trip(before, after, len(latencies))}
 
-    ws, ew = await _open(ours, token), await _open(echo, None)
+    ws, ew = await _open(ours, token, client), await _open(echo, None, client)
     await one_at_a_time(ws, warm)
     await one_at_a_time(ew, warm)
     a_learn = await timed(one_at_a_time(ws, learn), our_cpu)
@@ -335,8 +362,8 @@ async def measure(
 
     per_client = max(200, count // 4)
     sets = [_frames("learn", clusters[i % CLUSTERS], per_client, 10 + i) for i in range(CLIENTS)]
-    c_learn = await many_clients(ours, token, sets, our_cpu)
-    c_echo = await many_clients(echo, None, sets, echo_cpu)
+    c_learn = await many_clients(ours, token, sets, our_cpu, client)
+    c_echo = await many_clients(echo, None, sets, echo_cpu, client)
 
     def ratio(a: dict[str, float], b: dict[str, float]) -> float:
         return round(a["round_trips_per_s"] / b["round_trips_per_s"], 3)
@@ -372,7 +399,9 @@ def run(args: argparse.Namespace) -> int:
             token, clusters = _make_clusters(f"http://127.0.0.1:{port}")
             ours, echo = f"ws://127.0.0.1:{port}/v1/ws", f"ws://127.0.0.1:{echo_port}/echo"
             cpus = (Cpu(procs[0].pid), Cpu(procs[1].pid))
-            result = asyncio.run(measure(ours, echo, token, clusters, args.count, cpus))
+            result = asyncio.run(
+                measure(ours, echo, token, clusters, args.count, cpus, args.client)
+            )
         finally:
             for proc in procs:
                 proc.terminate()
@@ -383,7 +412,9 @@ def run(args: argparse.Namespace) -> int:
         "benchmark": "ws",
         "stack": stack,
         "inline_max_us": args.inline_max_us,
+        "workers": args.workers,
         "pinned": args.pin,
+        "client": args.client,
         "network": f"784-{HIDDEN}-10",
         **result,
         "seconds": round(time.perf_counter() - started, 1),
@@ -403,6 +434,13 @@ def main() -> int:
     parser.add_argument("--loop", default=None, help="uvicorn event loop (default: uvicorn's)")
     parser.add_argument("--http", default=None, help="uvicorn http implementation")
     parser.add_argument("--inline-max-us", type=float, default=None, help="ws_inline_max_us")
+    parser.add_argument("--workers", type=int, default=None, help="worker threads (default: cores)")
+    parser.add_argument(
+        "--client",
+        choices=["lean", "websockets"],
+        default="lean",
+        help="the load generator: wsclient.LeanSocket or the websockets library's client",
+    )
     parser.add_argument("--count", type=int, default=3000, help="round trips per measurement")
     parser.add_argument(
         "--pin",
