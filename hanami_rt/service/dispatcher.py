@@ -2,9 +2,10 @@
 
 Measured on the 2-core reference machine (MNIST-sized cluster, 784 in, 400 hidden, 10 out):
 a learn costs ~37 us and an infer ~21 us in `Network`, while the hop to a worker thread and
-back costs ~43 us at p50 and ~250 us at p99. So a lone request runs inline (no hop, no thread
-wake-up); as soon as anything else runs on the workers, requests go there too, so different
-clusters use both cores and the loop keeps serving other connections. A request also goes to
+back adds ~65 us to a round trip (benchmarks/workers.py). So a lone request runs inline (no
+hop, no thread wake-up); as soon as anything else runs on the workers, requests go there too,
+so different clusters use both cores and the loop keeps serving other connections. A request
+also goes to
 the workers when its cluster's measured cost passes `inline_max_s` (a grown network), so the
 loop is never blocked for long. The cost is an exponential average measured around every call.
 """
