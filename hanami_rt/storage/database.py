@@ -125,6 +125,17 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX audit_log_by_project ON audit_log (project_id, seq)",
         ),
     ),
+    (
+        4,
+        (
+            # where a project's own audit entries start (logs.py): a sequence number, not a
+            # time, so a clock stepping back cannot hide new entries; existing projects get it
+            # from their creation time, the best there is for them
+            "ALTER TABLE projects ADD COLUMN audit_from INTEGER NOT NULL DEFAULT 0",
+            """UPDATE projects SET audit_from = COALESCE(
+                (SELECT MAX(seq) FROM audit_log WHERE audit_log.time < projects.created), 0)""",
+        ),
+    ),
 )
 
 Row = dict[str, Any]
@@ -142,23 +153,25 @@ class Database:
         self._conn = connection
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating parent directories) and migrate the database at `path`."""
+    async def open(cls, path: Path, up_to: int | None = None) -> Database:
+        """Open (creating parent directories) and migrate the database at `path` (`up_to`: stop
+        after that migration, for tests of a later one)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA journal_mode = WAL")
         db = cls(conn)
-        await db.migrate()
+        await db.migrate(up_to)
         return db
 
     async def close(self) -> None:
         """Close the connection; the handle is unusable afterwards."""
         await self._conn.close()
 
-    async def migrate(self) -> list[int]:
-        """Apply the migrations not applied yet, each in one transaction; returns their versions."""
+    async def migrate(self, up_to: int | None = None) -> list[int]:
+        """Apply the migrations not applied yet (up to `up_to`, default all), each in one
+        transaction; returns their versions."""
         await self._conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
             "applied TEXT NOT NULL)"
@@ -168,7 +181,7 @@ class Database:
         }
         applied = []
         for version, statements in MIGRATIONS:
-            if version in done:
+            if version in done or (up_to is not None and version > up_to):
                 continue
             await self._conn.execute("BEGIN IMMEDIATE")
             try:

@@ -7,8 +7,8 @@ from hanami_rt.storage.records import AuditEntry, ErrorEntry
 
 ALL_PAGE = "SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
 PROJECT_PAGE = (
-    "SELECT * FROM audit_log WHERE seq > ? AND project_id = ? "
-    "AND time >= (SELECT created FROM projects WHERE id = ?) ORDER BY seq LIMIT ?"
+    "SELECT * FROM audit_log WHERE project_id = ?2 "
+    "AND seq > MAX(?1, (SELECT audit_from FROM projects WHERE id = ?2)) ORDER BY seq LIMIT ?3"
 )
 """A project admin's page (see `AuditLogRepository.page`); index audit_log_by_project serves it."""
 
@@ -33,14 +33,14 @@ class AuditLogRepository:
         self, after: int = 0, limit: int = 100, project_id: str | None = None
     ) -> list[AuditEntry]:
         """Up to `limit` entries with seq > `after`, oldest first; with `project_id`, only the
-        entries of the project that has that id now: those recorded at or after its row was
-        created, so a project re-created under an old id never shows the deleted one's entries
-        (none at all when no such project exists). Without it, every entry: the whole history,
-        deleted projects included."""
+        entries of the project that has that id now: those appended after its row was created
+        (by sequence number, whatever the clock does), so a project re-created under an old id
+        never shows the deleted one's entries (none at all when no such project exists).
+        Without it, every entry: the whole history, deleted projects included."""
         if project_id is None:
             rows = await self._db.fetch_all(ALL_PAGE, (after, limit))
         else:
-            rows = await self._db.fetch_all(PROJECT_PAGE, (after, project_id, project_id, limit))
+            rows = await self._db.fetch_all(PROJECT_PAGE, (after, project_id, limit))
         return [AuditEntry(**r) for r in rows]
 
 

@@ -21,7 +21,8 @@ class ProjectRepository:
         created = utc_now()
         with clash_is_conflict(f"a project with id {project_id!r} already exists; pick another id"):
             await self._db.execute(
-                "INSERT INTO projects (id, name, created) VALUES (?, ?, ?)",
+                "INSERT INTO projects (id, name, created, audit_from) "
+                "VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM audit_log))",
                 (project_id, name, created),
             )
         return Project(project_id, name, created)

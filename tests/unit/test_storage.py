@@ -119,7 +119,7 @@ def test_a_missing_reference_is_not_reported_as_a_name_clash(tmp_path: Path) -> 
 
 async def _audit_plan(path: Path) -> str:
     db = await Database.open(path)
-    rows = await db.fetch_all(f"EXPLAIN QUERY PLAN {PROJECT_PAGE}", (0, "p1", "p1", 100))
+    rows = await db.fetch_all(f"EXPLAIN QUERY PLAN {PROJECT_PAGE}", (0, "p1", 100))
     await db.close()
     return " | ".join(str(r["detail"]) for r in rows)
 
@@ -127,3 +127,49 @@ async def _audit_plan(path: Path) -> str:
 def test_a_project_page_of_the_audit_log_reads_through_its_index(tmp_path: Path) -> None:
     """The page a project admin reads must not scan the whole log."""
     assert "USING INDEX audit_log_by_project" in asyncio.run(_audit_plan(tmp_path / "db.sqlite3"))
+
+
+async def _audit_across_clock_and_incarnations(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = await Database.open(path)
+    projects, audit = ProjectRepository(db), AuditLogRepository(db)
+    await projects.create("p1", "first")
+    await audit.append("ann", "p1", "POST", "/v1/clusters", 201)
+    await projects.delete("p1")
+    await projects.create("p1", "second")  # the same id, a new project
+    # the clock steps back a day: the new project's entries must still show
+    monkeypatch.setattr("hanami_rt.storage.logs.utc_now", lambda: "2000-01-01T00:00:00.000000Z")
+    await audit.append("bob", "p1", "POST", "/v1/datasets", 201)
+    await audit.append("bob", "p2", "POST", "/v1/datasets", 201)
+    mine = await audit.page(project_id="p1")
+    assert [(e.user_id, e.path) for e in mine] == [("bob", "/v1/datasets")]
+    assert await audit.page(project_id="p2") == []  # no such project: nothing
+    assert len(await audit.page()) == 3  # a global admin still sees the whole history
+    assert await audit.page(after=mine[0].seq, project_id="p1") == []
+    await db.close()
+
+
+def test_a_project_sees_its_own_audit_entries_whatever_the_clock_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asyncio.run(_audit_across_clock_and_incarnations(tmp_path / "db.sqlite3", monkeypatch))
+
+
+async def _legacy_projects(path: Path) -> list[tuple[str, int]]:
+    """A database at migration 3, with a project created after two entries, migrated on."""
+    db = await Database.open(path, up_to=3)
+    await db.execute(
+        "INSERT INTO audit_log (time, user_id, project_id, method, path, status) VALUES "
+        "('2026-01-01T00:00:00Z', 'ann', 'p1', 'POST', '/a', 201), "
+        "('2026-01-02T00:00:00Z', 'ann', 'p1', 'POST', '/b', 201)"
+    )
+    await db.execute(
+        "INSERT INTO projects (id, name, created) VALUES ('p1', 'P', '2026-01-01T12:00:00Z')"
+    )
+    await db.migrate()
+    rows = await db.fetch_all("SELECT id, audit_from FROM projects")
+    await db.close()
+    return [(r["id"], r["audit_from"]) for r in rows]
+
+
+def test_migration_4_starts_existing_projects_at_their_creation_time(tmp_path: Path) -> None:
+    assert asyncio.run(_legacy_projects(tmp_path / "db.sqlite3")) == [("p1", 1)]
