@@ -90,12 +90,15 @@ async def delete_project(call: Call) -> None:
     Rows go before their files, and the project's own row last: a crash part way leaves the
     project in place (deleting it again finishes the job) and at worst files no row names,
     never a row whose file is gone, nor rows a project re-created under this id would see.
-    Open websockets of the project close with 4401 (a project re-created under this id must
-    not be reachable through them)."""
+    Rows are only ever added while the project's row exists (storage/scoped.py), so one more
+    sweep after it is gone removes what was added while the first ran. Open websockets of the
+    project close with 4401 (a project re-created under this id must not be reachable
+    through them)."""
     project = await _project(call)
     await _refuse_while_in_use(call, project.id)
     await call.runtime.batch.delete_project_data(project.id)
     await call.runtime.projects.delete(project.id)
+    await call.runtime.batch.delete_project_data(project.id)
     call.runtime.sockets.revoke(
         f"project {project.id!r} was deleted; get a new token with POST /v1/token",
         project_id=project.id,

@@ -42,21 +42,10 @@ class CheckpointRepository(ProjectScopedTable[CheckpointRecord]):
         super().__init__(db, _checkpoint)
 
     async def create(self, record: CheckpointRecord) -> None:
-        """Insert a checkpoint; Conflict when its name is taken in the project."""
+        """Insert a checkpoint; Conflict when its name is taken in the project or the project
+        is gone."""
         with clash_is_conflict(
             f"project {record.project_id!r} already has a checkpoint named "
             f"{record.name!r}; pick another name or delete that checkpoint"
         ):
-            await self._db.execute(
-                "INSERT INTO checkpoints (id, project_id, owner_id, name, cluster_id, bytes, "
-                "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.id,
-                    record.project_id,
-                    record.owner_id,
-                    record.name,
-                    record.cluster_id,
-                    record.bytes,
-                    record.created,
-                ),
-            )
+            await self._insert(record.__dict__)

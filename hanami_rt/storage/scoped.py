@@ -6,9 +6,10 @@ their repositories differ only in what they insert and how a row becomes a recor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import ClassVar, Generic, TypeVar
 
+from hanami_rt.errors import Conflict
 from hanami_rt.storage.database import Database, Row
 
 R = TypeVar("R")
@@ -23,6 +24,21 @@ class ProjectScopedTable(Generic[R]):
     def __init__(self, db: Database, record: Callable[[Row], R]) -> None:
         self._db = db
         self._record = record
+
+    async def _insert(self, values: Mapping[str, object]) -> None:
+        """Insert one row, only while its project exists (one statement, so atomic with a
+        deletion): a row added as the project is deleted would otherwise outlive it, and a
+        project re-created under that id would see it. Conflict when the project is gone."""
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        project_id = values["project_id"]
+        inserted = await self._db.execute(
+            f"INSERT INTO {self.table} ({names}) SELECT {marks} "
+            "WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?)",
+            [*values.values(), project_id],
+        )
+        if inserted == 0:
+            raise Conflict(f"project {project_id!r} was deleted meanwhile; nothing was stored")
 
     async def get(self, item_id: str) -> R | None:
         """The row with this id as a record, or None."""

@@ -46,13 +46,8 @@ class TaskRepository(ProjectScopedTable[TaskRecord]):
         super().__init__(db, _task)
 
     async def create(self, record: TaskRecord) -> None:
-        """Insert a task."""
-        values = {**record.__dict__, "layout": json.dumps(record.layout)}
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        await self._db.execute(
-            f"INSERT INTO tasks ({names}) VALUES ({marks})", list(values.values())
-        )
+        """Insert a task; Conflict when its project is gone."""
+        await self._insert({**record.__dict__, "layout": json.dumps(record.layout)})
 
     async def update(self, task_id: str, **changes: Any) -> None:
         """Set some columns of one task (state, samples_done, reason, started, ended)."""

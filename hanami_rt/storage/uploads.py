@@ -40,19 +40,8 @@ class UploadRepository(ProjectScopedTable[UploadRecord]):
         super().__init__(db, _upload)
 
     async def create(self, record: UploadRecord) -> None:
-        """Insert an upload."""
-        await self._db.execute(
-            "INSERT INTO uploads (id, project_id, owner_id, size, created, expires) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                record.id,
-                record.project_id,
-                record.owner_id,
-                record.size,
-                record.created,
-                record.expires,
-            ),
-        )
+        """Insert an upload; Conflict when its project is gone."""
+        await self._insert(record.__dict__)
 
     async def touch(self, upload_id: str, expires: str) -> None:
         """Push the expiry back after a write."""

@@ -227,3 +227,22 @@ def test_a_running_task_blocks_the_deletion_and_nothing_is_removed(
     _delete_cluster_and_dataset(client, admin_a, made)
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
     assert [project_rows(client, table, "A") for table in OWNED] == [0, 0, 0]
+
+
+def test_a_row_added_while_the_project_is_deleted_goes_with_it(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(client, "A")
+    runtime = runtime_of(client)
+    delete_row = runtime.projects.delete
+    added: list[str] = []
+
+    async def racing_delete(project_id: str) -> bool:
+        # an upload created after the first sweep, just before the project's row goes
+        added.append((await runtime.batch.uploads.create(project_id, "admin", 10)).id)
+        return await delete_row(project_id)
+
+    monkeypatch.setattr(runtime.projects, "delete", racing_delete)
+    assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
+    assert project_rows(client, "uploads", "A") == 0
+    assert added and not _blob(settings, upload_key(added[0])).exists()

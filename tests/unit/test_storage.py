@@ -18,8 +18,10 @@ from hanami_rt.storage import (
     ProjectRepository,
     UserRepository,
 )
+from hanami_rt.storage.checkpoints import CheckpointRecord, CheckpointRepository
 from hanami_rt.storage.database import MIGRATIONS
 from hanami_rt.storage.logs import PROJECT_PAGE
+from hanami_rt.storage.uploads import UploadRecord, UploadRepository
 
 
 async def _migrate_twice(path: Path) -> tuple[int, list[int]]:
@@ -173,3 +175,23 @@ async def _legacy_projects(path: Path) -> list[tuple[str, int]]:
 
 def test_migration_4_starts_existing_projects_at_their_creation_time(tmp_path: Path) -> None:
     assert asyncio.run(_legacy_projects(tmp_path / "db.sqlite3")) == [("p1", 1)]
+
+
+async def _rows_of_a_gone_project(path: Path) -> list[int]:
+    db = await Database.open(path)
+    uploads, checkpoints = UploadRepository(db), CheckpointRepository(db)
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        await uploads.create(UploadRecord("u1", "gone", "ann", 10, "t", "t"))
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        await checkpoints.create(CheckpointRecord("k1", "gone", "ann", "n", None, 5, "t"))
+    await ProjectRepository(db).create("p1", "P")
+    await uploads.create(UploadRecord("u2", "p1", "ann", 10, "t", "t"))
+    counts = [
+        await repo.count_in_project(p) for repo in (uploads, checkpoints) for p in ("gone", "p1")
+    ]
+    await db.close()
+    return counts
+
+
+def test_nothing_is_stored_for_a_project_that_is_gone(tmp_path: Path) -> None:
+    assert asyncio.run(_rows_of_a_gone_project(tmp_path / "db.sqlite3")) == [0, 1, 0, 0]
