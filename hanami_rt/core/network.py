@@ -104,14 +104,16 @@ class Network:
         (`learn_split` needs two)."""
         if self._bound is not self._state:
             self._bind()
-        x = self._one(inputs, self.input_bricks, "input", _ANY)
-        y = self._one(expected, self.output_bricks, "expected", _UNIT)
-        self._keep_reserve()
-        if self._bound is not self._state:  # grown
-            self._bind()
+        x = self._one(inputs, self.input_bricks, "input", _ANY).reshape(1, -1)
+        y = self._one(expected, self.output_bricks, "expected", _UNIT).reshape(1, -1)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
         self._pending = None  # a learn_split's finish after this would update stale walks
-        self._learn_one(self._state, x.reshape(1, -1), y.reshape(1, -1), out, 0)
+        done = 0
+        while done == 0:  # learn_rows learns nothing when too few section rows are free
+            self._keep_reserve()
+            if self._bound is not self._state:  # grown
+                self._bind()
+            done = self._learn_one(self._state, x, y, out, 0)
         return self._split(out[0], fresh=True)
 
     def learn_split(self, inputs: Values, expected: Values) -> tuple[Outputs, Callable[[], None]]:
