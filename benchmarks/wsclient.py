@@ -158,6 +158,7 @@ class LeanSocket(asyncio.Protocol):
             self._transport.write(_frame(_PONG, payload))
         elif opcode == _CLOSE:
             code = struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else 1005
+            self._transport.write(_frame(_CLOSE, payload[:2]))  # the closing handshake's reply
             self._transport.close()
             self._fail(ConnectionError(f"closed by the server with code {code}"))
         return False
