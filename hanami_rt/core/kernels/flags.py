@@ -1,8 +1,9 @@
-"""The one place for numba flags: every kernel is compiled with `jit` from here.
+"""The one place for numba flags: every kernel is compiled with `jit` (or `jit_short`) from here.
 
-nogil lets the server run kernels of different clusters on worker threads at once; cache keeps
-the compiled code on disk so a restart pays no JIT; fastmath stays off so the same seed, template
-and inputs give the same network bit for bit on every machine.
+nogil lets the server run kernels of different clusters on worker threads at once (`jit_short`
+keeps the GIL, for kernels too short to be worth handing it over); cache keeps the compiled code
+on disk so a restart pays no JIT; fastmath stays off so the same seed, template and inputs give
+the same network bit for bit on every machine.
 """
 
 from __future__ import annotations
