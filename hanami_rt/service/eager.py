@@ -25,16 +25,17 @@ class Started(Awaitable[T]):
         self._waiting_on: Any = None
         self._done = False
         self._value: Any = None
-        self._step(lambda: coro.send(None))  # exceptions before the first wait raise here
+        self._step()  # exceptions before the first wait raise here
 
     @property
     def done(self) -> bool:
         """True when the coroutine finished without waiting (or has been awaited to the end)."""
         return self._done
 
-    def _step(self, resume: Any) -> None:
+    def _step(self) -> None:
+        """Resume the coroutine up to its next wait (or its end)."""
         try:
-            self._waiting_on = resume()
+            self._waiting_on = self._coro.send(None)
         except StopIteration as stop:
             self._done, self._value = True, stop.value
 
@@ -44,7 +45,6 @@ class Started(Awaitable[T]):
     async def _finish(self) -> T:
         """Wait for whatever the coroutine waits on, resume it, repeat; cancellation is
         delivered where it waits, as a task would deliver it."""
-        coro = self._coro
         while not self._done:
             waiting_on = self._waiting_on
             try:
@@ -56,10 +56,10 @@ class Started(Awaitable[T]):
             except BaseException:
                 if waiting_on is not None:
                     waiting_on.cancel()  # the coroutine sees CancelledError where it waits
-                self._step(lambda: coro.send(None))
+                self._step()
                 if not self._done:
                     raise
                 continue
-            self._step(lambda: coro.send(None))
+            self._step()
         value: T = self._value
         return value
