@@ -25,8 +25,8 @@ from starlette.types import Receive, Scope, Send
 from hanami_rt.api.clusters import live_cluster_for
 from hanami_rt.api.ws_meter import WsMeter
 from hanami_rt.auth import Principal
+from hanami_rt.core.network import Outputs
 from hanami_rt.errors import Unauthorized, Unavailable, kind_of
-from hanami_rt.service.dispatcher import Outputs
 from hanami_rt.service.registry import LiveCluster
 from hanami_rt.wire import (
     CLOSE_TOO_BIG,

@@ -5,9 +5,9 @@ a learn costs ~37 us and an infer ~21 us in `Network`, while the hop to a worker
 back adds ~65 us to a round trip (benchmarks/workers.py). So a lone request runs inline (no
 hop, no thread wake-up); as soon as anything else runs on the workers, requests go there too,
 so different clusters use both cores and the loop keeps serving other connections. A request
-also goes to
-the workers when its cluster's measured cost passes `inline_max_s` (a grown network), so the
-loop is never blocked for long. The cost is an exponential average measured around every call.
+also goes to the workers when its cluster's measured cost passes `inline_max_s` (a grown
+network), so the loop is never blocked for long. The cost is an exponential average measured
+around every call.
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-import numpy as np
-from numpy.typing import NDArray
-
 from hanami_rt.core import Network
+from hanami_rt.core.network import Outputs
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.wire import Bricks
 
 T = TypeVar("T")
-Outputs = dict[str, NDArray[np.float32]]
 _SMOOTHING = 0.2  # weight of the newest sample in the cost average
 
 

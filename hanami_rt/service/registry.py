@@ -1,7 +1,8 @@
 """The live networks of every project, in memory, each behind its own ClusterLock.
 
 All work on a network goes through `shared` (infer, stats, snapshot) or `exclusive` (learn,
-learn_many, restore) so the lock rules hold for REST, the websocket and dataset tasks alike.
+learn_many, restore), or their on-the-loop forms `infer_inline` and `learn_inline`, so the lock
+rules hold for REST, the websocket and dataset tasks alike.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import numpy as np
-
 from hanami_rt.core import CoreError, Network
+from hanami_rt.core.network import Outputs
 from hanami_rt.errors import NotFound
 from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
@@ -21,7 +21,6 @@ from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any
-Outputs = dict[str, np.ndarray]
 WorkHook = Callable[[str, str, float, int], None]
 """Called on the thread that ran the work: (cluster id, op, CPU seconds, samples); CPU seconds
 are the thread's CPU time on a worker, the kernels' wall time inline (they never wait)."""
@@ -210,13 +209,11 @@ class Registry:
             cluster.network = network
             cluster.generation += 1
 
-    async def learn(
-        self, cluster_id: str, inputs: Values, expected: Values
-    ) -> dict[str, np.ndarray]:
+    async def learn(self, cluster_id: str, inputs: Values, expected: Values) -> Outputs:
         """Learn one sample; returns the outputs of its forward pass."""
         return await self.exclusive(cluster_id, lambda net: net.learn(inputs, expected))
 
-    async def infer(self, cluster_id: str, inputs: Values) -> dict[str, np.ndarray]:
+    async def infer(self, cluster_id: str, inputs: Values) -> Outputs:
         """Infer one sample (may run alongside other infers on the same cluster)."""
         return await self.shared(cluster_id, lambda net: net.infer(inputs))
 
