@@ -172,10 +172,10 @@ class Runtime:
 
     async def role_in(self, user_id: str, is_admin: bool, project_id: str | None) -> str | None:
         """The user's role in a project now (None when not a member)."""
-        if is_admin or project_id is None:
-            return role_for(is_admin, project_id, None)
-        membership = await self.memberships.get(user_id, project_id)
-        return role_for(False, project_id, membership.is_project_admin if membership else None)
+        membership = None
+        if not is_admin and project_id is not None:  # else the role needs no membership
+            membership = await self.memberships.get(user_id, project_id)
+        return role_for(is_admin, project_id, membership.is_project_admin if membership else None)
 
     async def authenticate(self, token: str) -> Principal:
         """Verify a token and re-check it against the database (deleted users, revoked
