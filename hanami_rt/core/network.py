@@ -188,7 +188,7 @@ class Network:
 
     def _bind(self) -> None:
         """Bind the one-sample kernels' entry points to the State's types (kernels/direct.py):
-        rows from `_one` and fresh outputs always have the types of these examples."""
+        rows from `_one` and fresh outputs always have the layout of these examples."""
         st = self._state
         x = np.zeros(sum(self.input_bricks.values()), dtype=np.float32)
         out = np.zeros(self._n_outputs, dtype=np.float32)
@@ -204,8 +204,9 @@ class Network:
         self, values: Values, layout: dict[str, int], what: str, bounds: tuple[Any, Any]
     ) -> np.ndarray:
         """One sample as a 1-D float32 row. A single brick's float32 array of the right length
-        (the wire's case) costs a copy at most and one kernel pass; anything else, and every
-        error, is `_rows`'s. Rows are always writable, contiguous and aligned (see _bind)."""
+        (the wire's case) costs one kernel pass, and a copy only when it is not contiguous and
+        aligned; anything else, and every error, is `_rows`'s. Rows always have the layout of
+        _bind's examples; a read-only view (a frame's) is passed as it is (kernels/direct.py)."""
         if len(layout) == 1:
             name, size = next(iter(layout.items()))
             array: Any = values
@@ -213,8 +214,7 @@ class Network:
                 array = values.get(name) if len(values) == 1 else None
             if type(array) is np.ndarray and array.dtype == np.float32 and array.shape == (size,):
                 flags = array.flags
-                if not (flags.writeable and flags.c_contiguous and flags.aligned):
-                    # read-only (a view on a frame): numba would compile every kernel again
+                if not (flags.c_contiguous and flags.aligned):
                     array = array.copy()
                 if self._check(array, *bounds) < 0:
                     valid: np.ndarray = array

@@ -400,20 +400,27 @@ REDUCTION = "version: 1\nsettings:\n    enable_reduction: true\n"
 
 
 def test_read_only_inputs_use_the_warmed_up_kernels() -> None:
-    """Inputs decoded straight from a network frame are read-only views; they must work and
-    must not make numba compile a variant of any kernel that the warm-up did not."""
+    """Inputs decoded straight from a network frame are read-only views; they must learn and
+    infer like writable ones and must not make numba compile a variant of any kernel that the
+    warm-up did not (one-sample calls skip numba's dispatch, so the *_many ones show that)."""
     from hanami_rt.core import kernels, warm_up
 
     warm_up()
-    net = trained()
+    net, plain = trained(), trained()
     jitted = [kernels.learn_rows, kernels.learn_forward, kernels.learn_backward]
     jitted += [kernels.infer_rows, kernels.first_invalid]
     variants = [len(kernel.signatures) for kernel in jitted]
-    x, y = data(2, seed=19)
-    frozen = np.frombuffer(x[0].tobytes(), dtype=np.float32)
-    assert not frozen.flags.writeable
-    net.learn(frozen, np.frombuffer(y[0].tobytes(), dtype=np.float32))
-    net.infer(frozen)
+    x, y = data(3, seed=19)
+    frozen_x, frozen_y = (np.frombuffer(a.tobytes(), dtype=np.float32) for a in (x, y))
+    assert not frozen_x.flags.writeable
+    frozen_x, frozen_y = frozen_x.reshape(x.shape), frozen_y.reshape(y.shape)
+    got = net.learn(frozen_x[0], frozen_y[0])["y"]
+    np.testing.assert_array_equal(got, plain.learn(x[0], y[0])["y"])
+    np.testing.assert_array_equal(net.infer(frozen_x[1])["y"], plain.infer(x[1])["y"])
+    net.learn_many(frozen_x, frozen_y)
+    plain.learn_many(x, y)
+    np.testing.assert_array_equal(net.infer_many(frozen_x)["y"], plain.infer_many(x)["y"])
+    assert net.to_bytes() == plain.to_bytes()
     assert [len(kernel.signatures) for kernel in jitted] == variants
 
 

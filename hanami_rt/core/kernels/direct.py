@@ -5,6 +5,8 @@ A call through the dispatcher works out the numba type of every argument first: 
 entry point is bound to one tuple of argument types, so callers must keep passing values of
 exactly those types (numba does not check them again): the Network binds its entry points to
 its own State and to the row arrays it builds itself, and binds again when the State changes.
+One difference is harmless: a read-only array is read exactly as a writable one (numba types
+them apart, but unboxes both the same way), so the kernels' inputs may be read-only views.
 """
 
 from __future__ import annotations
