@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -101,9 +102,11 @@ def parse(data: bytes) -> Network:
         header = json.loads(body[_PREFIX.size : _PREFIX.size + head_length])
         template = Template.from_dict(header["template"])
         seed = int(header["seed"])
+        if not 0 <= seed < 2**64:
+            raise CheckpointError(f"checkpoint seed {seed} is outside [0, 2**64)")
         capacity = int(header["capacity"])
         arrays = _read_arrays(body, _PREFIX.size + head_length, header["arrays"])
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # Overflow: int(1e400)
         if isinstance(exc, CheckpointError):
             raise
         reason = exc.args[0] if isinstance(exc, CoreError) else repr(exc)
@@ -131,8 +134,8 @@ def _read_arrays(body: bytes, at: int, specs: Any) -> dict[str, np.ndarray]:
         name, kind, shape = str(spec[0]), _DTYPES[spec[1]], spec[2]
         if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
             raise CheckpointError(f"checkpoint array {name!r} has an invalid shape")
-        count = int(np.prod(shape, dtype=np.int64)) if len(shape) < 4 else -1
-        if count < 0 or at + count * kind.itemsize > len(body):
+        count = math.prod(shape)  # Python ints: a forged shape cannot overflow
+        if at + count * kind.itemsize > len(body):
             raise CheckpointError(f"checkpoint array {name!r} runs past the end of the data")
         arrays[name] = (
             np.frombuffer(body, kind, count, at).reshape(shape).astype(kind.newbyteorder("="))

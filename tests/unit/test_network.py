@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -480,8 +481,28 @@ def test_any_array_form_learns_like_a_contiguous_float32_row(convert) -> None:  
     np.testing.assert_array_equal(other.infer(convert(x[0]))["y"], plain.infer(x[0])["y"])
 
 
-def test_a_checkpoint_cannot_ask_for_a_huge_allocation() -> None:
-    """A hand-made header claiming a vast section capacity is refused before any allocation."""
+def _set_seed(header: dict[str, Any], seed: object) -> None:
+    header["seed"] = seed
+
+
+def _set_first_shape(header: dict[str, Any], shape: list[int]) -> None:
+    header["arrays"][0][2] = shape
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # a vast section capacity is refused before any allocation
+        (lambda h: h.update(capacity=10**9), "capacity"),
+        (lambda h: h.update(capacity=float("inf")), "header is invalid"),
+        (lambda h: _set_seed(h, -1), "seed"),
+        (lambda h: _set_seed(h, 2**64), "seed"),
+        (lambda h: _set_first_shape(h, [10**30]), "runs past the end"),
+        (lambda h: _set_first_shape(h, [2**40] * 3), "runs past the end"),
+    ],
+)
+def test_a_hand_made_header_is_refused(edit, message) -> None:  # type: ignore[no-untyped-def]
+    """Header values out of any range are a CheckpointError, never another exception."""
     import hashlib
     import json
     import struct
@@ -489,10 +510,10 @@ def test_a_checkpoint_cannot_ask_for_a_huge_allocation() -> None:
     data = trained().to_bytes()
     _, version, length = struct.unpack_from("<8sII", data)
     header = json.loads(data[16 : 16 + length])
-    header["capacity"] = 10**9
+    edit(header)
     head = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
     body = MAGIC + struct.pack("<II", version, len(head)) + head + data[16 + length : -32]
-    with pytest.raises(CheckpointError, match="capacity"):
+    with pytest.raises(CheckpointError, match=message):
         Network.from_bytes(body + hashlib.sha256(body).digest())
 
 
