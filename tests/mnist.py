@@ -16,10 +16,10 @@ FOLDER = Path(__file__).parent / "fixtures" / "mnist"
 @cache
 def subset(part: str) -> tuple[np.ndarray, np.ndarray]:
     """`part` is "train" (6,000 images) or "t10k" (1,000): (images (n, 784) float32, labels)."""
-    images = read_idx(FOLDER / f"{part}-images-idx3-ubyte.gz").reshape(-1, 784)
-    labels = read_idx(FOLDER / f"{part}-labels-idx1-ubyte.gz")
-    images.setflags(write=False)
-    return images.astype(np.float32), labels
+    images = read_idx(FOLDER / f"{part}-images-idx3-ubyte.gz").reshape(-1, 784).astype(np.float32)
+    images.setflags(write=False)  # cached and shared: no test may change it for the next
+    labels = read_idx(FOLDER / f"{part}-labels-idx1-ubyte.gz")  # read-only already (a view)
+    return images, labels
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:

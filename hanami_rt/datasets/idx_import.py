@@ -16,9 +16,8 @@ import numpy as np
 
 from hanami_rt.datasets.npy import NpyWriter
 from hanami_rt.errors import ValidationError
+from hanami_rt.idx import IMAGES_MAGIC, LABELS_MAGIC
 
-IMAGES_MAGIC = 2051
-LABELS_MAGIC = 2049
 _BLOCK_ITEMS = 4096
 
 

@@ -135,20 +135,13 @@ def samples(template: Template, count: int, seed: int) -> tuple[np.ndarray, np.n
     return x, y
 
 
-def as_inputs(net: Network, row: np.ndarray) -> dict[str, np.ndarray]:
-    inputs, at = {}, 0
-    for name, size in net.input_bricks.items():
-        inputs[name] = row[..., at : at + size]
+def by_brick(layout: dict[str, int], row: np.ndarray) -> dict[str, np.ndarray]:
+    """Concatenated values (`row`, or rows) cut into the bricks of `layout`, in order."""
+    values, at = {}, 0
+    for name, size in layout.items():
+        values[name] = row[..., at : at + size]
         at += size
-    return inputs
-
-
-def as_expected(net: Network, row: np.ndarray) -> dict[str, np.ndarray]:
-    expected, at = {}, 0
-    for name, size in net.output_bricks.items():
-        expected[name] = row[..., at : at + size]
-        at += size
-    return expected
+    return values
 
 
 @pytest.mark.parametrize("name", list(TEMPLATES))
@@ -158,7 +151,7 @@ def test_kernels_match_the_naive_reference_step_by_step(name: str) -> None:
     naive = NaiveNetwork(template, seed=7)
     x, y = samples(template, 260, seed=3)
     for i in range(len(x)):
-        got = net.learn(as_inputs(net, x[i]), as_expected(net, y[i]))
+        got = net.learn(by_brick(net.input_bricks, x[i]), by_brick(net.output_bricks, y[i]))
         want = naive.learn(x[i], y[i])
         assert np.array_equal(np.concatenate(list(got.values())), want), f"sample {i}"
         if i % 13 == 0 or i in (99, 100, 199, 200):
@@ -167,10 +160,10 @@ def test_kernels_match_the_naive_reference_step_by_step(name: str) -> None:
             assert int(net.state.rng[0]) == naive.rng.state
     assert chains(net) == naive_chains(naive)
     probe = x[:20]
-    many = net.infer_many(as_inputs(net, probe))
+    many = net.infer_many(by_brick(net.input_bricks, probe))
     assert np.array_equal(np.hstack(list(many.values())), naive.infer_sequence(probe))
     for row in probe:
-        got = net.infer(as_inputs(net, row))
+        got = net.infer(by_brick(net.input_bricks, row))
         assert np.array_equal(np.concatenate(list(got.values())), naive.infer(row))
 
 
