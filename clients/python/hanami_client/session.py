@@ -41,6 +41,7 @@ from hanami_client.wire import (
     PingRequest,
     ProtocolError,
     Reply,
+    Request,
     Values,
     decode_reply,
     encode_request,
@@ -126,44 +127,43 @@ class AsyncSession:
 
     async def learn(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
         """Teach one sample; returns the prediction made before learning."""
-        return await self._learn_one(inputs, expected)
+        return self._shape(await self._submit(self._learn_request(inputs, expected)))
 
     async def infer(self, inputs: BrickInput) -> Prediction:
         """The network's outputs for `inputs` (bare when the cluster has one output brick)."""
-        return await self._infer_one(inputs)
+        return self._shape(await self._submit(self._infer_request(inputs)))
 
     async def ping(self) -> float:
         """One round trip; returns its duration in seconds."""
         start = time.perf_counter()
-        await self._submit(PingRequest(self._next_id()), "ping")
+        await self._submit(PingRequest(self._next_id()))
         return time.perf_counter() - start
 
     async def learn_stream(
         self, pairs: Iterable[tuple[BrickInput, BrickInput]] | AsyncIterable[Any]
     ) -> AsyncIterator[Prediction]:
         """Pipeline learns (up to `window` in flight) and yield their predictions in order."""
-        async for prediction in self._stream(pairs, learn=True):
+        requests = (self._learn_request(x, y) async for x, y in _aiter(pairs))
+        async for prediction in self._stream(requests):
             yield prediction
 
     async def infer_stream(
         self, rows: Iterable[BrickInput] | AsyncIterable[Any]
     ) -> AsyncIterator[Prediction]:
         """Pipeline infers (up to `window` in flight) and yield their outputs in order."""
-        async for prediction in self._stream(rows, learn=False):
+        requests = (self._infer_request(x) async for x in _aiter(rows))
+        async for prediction in self._stream(requests):
             yield prediction
 
     # ---- machinery -------------------------------------------------------------------------
 
     async def _stream(
-        self, items: Iterable[Any] | AsyncIterable[Any], *, learn: bool
+        self, requests: AsyncIterator[LearnRequest | InferRequest]
     ) -> AsyncIterator[Prediction]:
         queue: deque[asyncio.Future[Reply]] = deque()
         try:
-            async for item in _aiter(items):
-                if learn:
-                    queue.append(await self._start(self._learn_request(*item), "learn"))
-                else:
-                    queue.append(await self._start(self._infer_request(item), "infer"))
+            async for request in requests:
+                queue.append(await self._start(request))
                 while len(queue) >= self.window or (queue and queue[0].done()):
                     yield self._shape(await self._finish(queue.popleft()))
             while queue:
@@ -171,14 +171,6 @@ class AsyncSession:
         finally:
             for future in queue:  # abandoned: still answered, results dropped
                 future.add_done_callback(consume)
-
-    async def _learn_one(self, inputs: BrickInput, expected: BrickInput) -> Prediction:
-        future = await self._start(self._learn_request(inputs, expected), "learn")
-        return self._shape(await self._finish(future))
-
-    async def _infer_one(self, inputs: BrickInput) -> Prediction:
-        future = await self._start(self._infer_request(inputs), "infer")
-        return self._shape(await self._finish(future))
 
     def _learn_request(self, inputs: BrickInput, expected: BrickInput) -> LearnRequest:
         return LearnRequest(
@@ -201,17 +193,21 @@ class AsyncSession:
             return next(iter(reply.outputs.values()))
         return reply.outputs
 
-    async def _submit(self, request: LearnRequest | InferRequest | PingRequest, op: str) -> Reply:
+    async def _submit(self, request: LearnRequest | InferRequest | PingRequest) -> Reply:
         """Send one request and wait for its reply."""
-        return await self._finish(await self._start(request, op))
+        return await self._finish(await self._start(request))
 
     async def _start(
-        self, request: LearnRequest | InferRequest | PingRequest, op: str
+        self, request: LearnRequest | InferRequest | PingRequest
     ) -> asyncio.Future[Reply]:
         """Send one request (connecting first if needed); the future of its reply."""
-        ws = await self._connection()
+        return await self._send(await self._connection(), request)
+
+    async def _send(self, ws: ClientConnection, request: Request) -> asyncio.Future[Reply]:
+        """Send on `ws`, whose reader is still running; the future of the reply."""
+        assert request.id is not None  # every frame this client sends carries an id
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        self._pending[request.id] = (op, future)
+        self._pending[request.id] = (request.op, future)
         try:
             await ws.send(encode_request(request))
         except ConnectionClosed:
@@ -230,13 +226,11 @@ class AsyncSession:
         async with self._lock:
             if self._closed:
                 raise ConnectionLost("the session is closed; open a new one")
-            ws = self._ws
-            if ws is not None and self._expires is not None:
-                if self._expires - time.time() <= self.refresh_margin_s:
-                    await self._refresh(ws)
-            if ws is None:
-                ws = await self._connect()
-            return ws
+            due = self._expires is not None and self._expires - time.time() <= self.refresh_margin_s
+            if self._ws is not None and due:
+                await self._refresh(self._ws)
+            # read again: the socket may have dropped while the token was renewed
+            return self._ws if self._ws is not None else await self._connect()
 
     async def _connect(self) -> ClientConnection:
         if self._reader is not None:  # a dropped connection: this is a reconnect
@@ -271,10 +265,9 @@ class AsyncSession:
     async def _refresh(self, ws: ClientConnection) -> None:
         """Renew the token over REST and hand it to the open connection (auth frame)."""
         token = await self._api.fresh_token(self.refresh_margin_s + 1)
-        request_id = self._next_id()
-        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = ("auth", future)
-        await ws.send(encode_request(AuthRequest(token, request_id)))
+        if self._ws is not ws:  # it dropped meanwhile: the caller reconnects
+            return
+        future = await self._send(ws, AuthRequest(token, self._next_id()))
         reply = await future
         if isinstance(reply, ErrorReply):
             if reply.code == "unauthorized":  # the server closes with 4401 next
@@ -286,7 +279,6 @@ class AsyncSession:
 
     async def _read(self, ws: ClientConnection) -> None:
         """Resolve futures by id until the connection ends, then fail what is left."""
-        close_code: int | None = None
         try:
             async for frame in ws:
                 if isinstance(frame, str):
@@ -301,11 +293,9 @@ class AsyncSession:
         except ConnectionClosed:
             pass
         finally:
-            if ws.close_code is not None:
-                close_code = ws.close_code
             if self._ws is ws:
                 self._ws = None
-            self._fail_pending(close_code)
+            self._fail_pending(ws.close_code)
 
     def _fail_pending(self, close_code: int | None) -> None:
         pending, self._pending = self._pending, {}

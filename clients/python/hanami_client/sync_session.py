@@ -66,22 +66,20 @@ class Session:
     def learn_stream(self, pairs: Iterable[tuple[BrickInput, BrickInput]]) -> Iterator[Prediction]:
         """Pipelined learns (up to `window` in flight); predictions in order."""
         inner = self._inner
-        return self._stream((inner._learn_request(x, y) for x, y in pairs), "learn")
+        return self._stream(inner._learn_request(x, y) for x, y in pairs)
 
     def infer_stream(self, rows: Iterable[BrickInput]) -> Iterator[Prediction]:
         """Pipelined infers (up to `window` in flight); outputs in order."""
         inner = self._inner
-        return self._stream((inner._infer_request(x) for x in rows), "infer")
+        return self._stream(inner._infer_request(x) for x in rows)
 
-    def _stream(
-        self, requests: Iterator[LearnRequest | InferRequest], op: str
-    ) -> Iterator[Prediction]:
+    def _stream(self, requests: Iterator[LearnRequest | InferRequest]) -> Iterator[Prediction]:
         """Your iterable is read in your thread; only sending and receiving cross to the portal."""
         inner, run = self._inner, self._portal.run
         queue: deque[asyncio.Future[Reply]] = deque()
         try:
             for request in requests:
-                queue.append(run(inner._start(request, op)))
+                queue.append(run(inner._start(request)))
                 while len(queue) >= inner.window or (queue and queue[0].done()):
                     yield inner._shape(run(inner._finish(queue.popleft())))
             while queue:

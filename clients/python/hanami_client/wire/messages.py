@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,7 @@ MAX_ID = 2**53 - 1
 class LearnRequest:
     """Forward pass on `inputs`, then learn towards `expected`."""
 
+    op: ClassVar[str] = "learn"
     id: int
     cluster: str
     inputs: Bricks
@@ -26,6 +28,7 @@ class LearnRequest:
 class InferRequest:
     """Forward pass only."""
 
+    op: ClassVar[str] = "infer"
     id: int
     cluster: str
     inputs: Bricks
@@ -35,6 +38,7 @@ class InferRequest:
 class PingRequest:
     """Answered at once; touches no cluster."""
 
+    op: ClassVar[str] = "ping"
     id: int
 
 
@@ -42,6 +46,7 @@ class PingRequest:
 class AuthRequest:
     """First-frame authentication, or a token refresh."""
 
+    op: ClassVar[str] = "auth"
     token: str
     id: int | None = None
 
