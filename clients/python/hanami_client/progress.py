@@ -19,11 +19,8 @@ class Bar(Protocol):
 class _Silent:
     """A bar that shows nothing."""
 
-    total: float | None = None
-    n: float = 0
-
     def update(self, n: float) -> None:
-        self.n += n
+        pass
 
     def close(self) -> None:
         pass

@@ -139,19 +139,14 @@ class Api:
         if self.token is not None and (expires is None or expires - time.time() > margin_s):
             return self.token
         if self.token is not None and expires is not None and expires > time.time() + 1:
-            project = await self._project()
-            await self.switch(project)
+            project = claims(self.token).get("project")
+            await self.switch(project if isinstance(project, str) else None)
         elif self.credentials is not None:
             await self.login(self.credentials)
         else:
             raise AuthError("unauthorized", "the token has expired; log in again")
         assert self.token is not None
         return self.token
-
-    async def _project(self) -> str | None:
-        """The project the current token acts in."""
-        project = claims(self.token).get("project") if self.token else None
-        return project if isinstance(project, str) else None
 
     async def relogin(self) -> bool:
         """Log in again with the kept credentials; False when there are none."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 from collections.abc import Callable
@@ -408,8 +409,7 @@ CASES: list[tuple[str, Callable[[Client], Any], Any, str, str, Any]] = [
 def test_each_method_sends_its_request_and_returns_a_frozen_dataclass_with_an_id(
     name: str, call: Callable[[Client], Any], reply: Any, method: str, path: str, body: Any
 ) -> None:
-    status = 204 if reply is None else 200
-    recorder = Recorder(httpx.Response(status, json=reply) if reply else httpx.Response(204))
+    recorder = Recorder(httpx.Response(204) if reply is None else httpx.Response(200, json=reply))
     with _client(recorder, token="tok") as client:
         result = call(client)
     request = recorder.requests[0]
@@ -421,7 +421,7 @@ def test_each_method_sends_its_request_and_returns_a_frozen_dataclass_with_an_id
         return
     for item in result if isinstance(result, list) else [result]:
         assert isinstance(item.id, str) and item.id
-        with pytest.raises(AttributeError):
+        with pytest.raises(dataclasses.FrozenInstanceError):  # not just a read-only property
             item.id = "changed"
 
 
@@ -470,7 +470,8 @@ def test_a_waited_task_polls_until_it_ends() -> None:
     with _client(recorder, token="tok", poll_interval=0.5) as client:
         task = client.tasks.train("c", "d")
     assert task.state == "finished" and task.samples_done == 2
-    assert [r.url.params.get("wait_ms") for r in recorder.requests] == [None, None, "500", "500"]
+    # the start's reply is the first state: no GET before the long polls
+    assert [r.url.params.get("wait_ms") for r in recorder.requests] == [None, "500", "500", "500"]
     assert [r.url.path for r in recorder.requests] == ["/v1/clusters/c/tasks"] + 3 * ["/v1/tasks/t"]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hanami_client.models import Membership, Project, User, build, user
 from hanami_client.transport import Api
 
@@ -41,8 +39,7 @@ class AsyncUsers:
 
     async def create(self, id: str, name: str, password: str, is_admin: bool = False) -> User:
         """Create a user (ConflictError when the id exists)."""
-        body: dict[str, Any] = {"id": id, "name": name, "password": password}
-        body["is_admin"] = is_admin
+        body = {"id": id, "name": name, "password": password, "is_admin": is_admin}
         return user(await self._api.call("POST", "/v1/users", json=body))
 
     async def get(self, id: str) -> User:

@@ -73,8 +73,9 @@ class AsyncDatasets:
         end_at = size if stop_at is None else min(stop_at, size)
         if upload_id is None:
             created = await self._api.call("POST", "/v1/uploads", json={"size": size})
-            upload_id = str(created["id"])
-        have = await self.received(upload_id)
+            upload_id, have = str(created["id"]), int(created.get("received", 0))
+        else:
+            have = await self.received(upload_id)
         if bar is not None:
             bar.update(have)
         failures = 0
@@ -93,18 +94,15 @@ class AsyncDatasets:
                             "Content-Type": "application/octet-stream",
                         },
                     )
-                except (ConnectionLost, ConflictError):
+                    now = end
+                except (ConnectionLost, ConflictError):  # resume from what the server has
                     failures += 1
                     if failures > RETRIES:
                         raise
                     now = await self.received(upload_id)
-                    if bar is not None:
-                        bar.update(now - have)
-                    have = now
-                    continue
                 if bar is not None:
-                    bar.update(end - have)
-                have = end
+                    bar.update(now - have)
+                have = now
         return upload_id
 
     async def received(self, upload_id: str) -> int:

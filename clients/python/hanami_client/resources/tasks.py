@@ -16,11 +16,6 @@ from hanami_client.transport import Api
 PAGE = 10000
 
 
-def task(data: dict[str, Any]) -> Task:
-    """A Task from the API's JSON."""
-    return build(Task, data)
-
-
 class AsyncTasks:
     """Train and request tasks: start, watch, cancel."""
 
@@ -32,8 +27,8 @@ class AsyncTasks:
         self, cluster_id: str, body: dict[str, Any], wait: bool, progress: bool
     ) -> Task:
         data = await self._api.call("POST", f"/v1/clusters/{cluster_id}/tasks", json=body)
-        started = task(data)
-        return await self.wait(started.id, progress=progress) if wait else started
+        started = build(Task, data)
+        return await self._wait(started, progress) if wait else started
 
     async def train(
         self,
@@ -56,35 +51,39 @@ class AsyncTasks:
 
     async def get(self, task_id: str) -> Task:
         """One task with its progress."""
-        return task(await self._api.call("GET", f"/v1/tasks/{task_id}"))
+        return build(Task, await self._api.call("GET", f"/v1/tasks/{task_id}"))
 
     async def list(self, cluster_id: str) -> list[Task]:
         """A cluster's tasks."""
         data = await self._api.call("GET", f"/v1/clusters/{cluster_id}/tasks")
-        return [task(t) for t in data["items"]]
+        return [build(Task, t) for t in data["items"]]
 
     async def cancel(self, task_id: str) -> Task:
         """Cancel a queued or running task (ConflictError once it has ended)."""
-        return task(await self._api.call("DELETE", f"/v1/tasks/{task_id}"))
+        return build(Task, await self._api.call("DELETE", f"/v1/tasks/{task_id}"))
 
     async def wait(self, task_id: str, *, progress: bool = True) -> Task:
         """Long-poll until the task ends; ServerError when it failed or was cancelled."""
-        current = await self.get(task_id)
+        return await self._wait(await self.get(task_id), progress)
+
+    async def _wait(self, current: Task, progress: bool) -> Task:
+        """`wait`, from a state already read (a start's reply needs no second GET)."""
         bar = progress_bar(progress, current.samples_total or None, f"{current.type} task")
         window_ms = int(1000 * max(0.0, min(self.poll_interval, self._api.timeout - 1)))
         params = {"wait_ms": window_ms} if window_ms else None
         shown = 0
         try:
             while not current.done:
-                data = await self._api.call("GET", f"/v1/tasks/{task_id}", params=params)
-                current = task(data)
+                data = await self._api.call("GET", f"/v1/tasks/{current.id}", params=params)
+                current = build(Task, data)
                 bar.update(current.samples_done - shown)
                 shown = current.samples_done
         finally:
             bar.close()
         if current.state != "finished":
             reason = current.reason or "no reason given"
-            raise ServerError(f"task_{current.state}", f"task {task_id} {current.state}: {reason}")
+            message = f"task {current.id} {current.state}: {reason}"
+            raise ServerError(f"task_{current.state}", message)
         return current
 
 
