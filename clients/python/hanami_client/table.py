@@ -36,14 +36,15 @@ def plain(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
+    """A table cell; a nested model (a token's user, a user's memberships) shows as its id."""
     if value is None:
         return "-"
+    if hasattr(value, "id"):  # every model has one
+        return str(value.id)
     if isinstance(value, dict):
         return ",".join(f"{k}:{v}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ",".join(
-            str(v.get("project_id", v)) if isinstance(v, dict) else str(v) for v in value
-        )
+        return ",".join(_cell(v) for v in value)
     return str(value)
 
 
@@ -58,12 +59,8 @@ def render(result: Any, as_json: bool) -> str:
         return "(none)"
     kind = type(rows[0]).__name__
     columns = COLUMNS.get(kind) or tuple(f.name for f in dataclasses.fields(rows[0]))
-    cells = [[_cell(_user_id(plain(getattr(r, c)), c)) for c in columns] for r in rows]
+    cells = [[_cell(getattr(r, c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
     return "\n".join(line.rstrip() for line in lines)
-
-
-def _user_id(value: Any, column: str) -> Any:
-    return value["id"] if column == "user" and isinstance(value, dict) else value

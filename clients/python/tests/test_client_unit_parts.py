@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
 
-from hanami_client import ConnectionLost, Project, User, ValidationError, config
+from hanami_client import ConnectionLost, Project, Token, User, ValidationError, config
+from hanami_client.cli import _parser
 from hanami_client.errors import error_for
 from hanami_client.models import Membership
 from hanami_client.session import _as_bricks, ws_url
@@ -41,6 +43,11 @@ def test_tables_and_json() -> None:
     assert "a,bb" in render(user, False)
     assert json.loads(render(user, True))["projects"][1]["project_id"] == "bb"
     assert render([], False) == "(none)" and render(None, False) == ""
+    token = Token("t.o.k", "2030", "a", "member", user)
+    assert render(token, False).splitlines() == [
+        "USER  PROJECT_ID  ROLE    EXPIRES_AT",
+        "u     a           member  2030",
+    ]
 
 
 def test_websocket_urls() -> None:
@@ -63,3 +70,23 @@ def test_error_for_unknown_codes_and_connection_lost() -> None:
     assert type(error_for("brand_new", "m", status=404)).__name__ == "NotFoundError"
     lost = ConnectionLost("gone", may_have_been_applied=True)
     assert lost.code == "connection_lost" and lost.may_have_been_applied
+
+
+@pytest.mark.parametrize(
+    ("argv", "method", "called_with"),
+    [
+        (["dataset", "create", "n", "i", "l"], "datasets.upload_mnist", ("n", "i", "l")),
+        (["task", "create", "c", "d"], "tasks.train", ("c", "d", 1, False)),
+        (["task", "delete", "t"], "tasks.cancel", ("t",)),
+        (["checkpoint", "create", "c", "k"], "checkpoints.save", ("c", "k")),
+    ],
+)
+def test_every_cli_group_has_create_and_delete(
+    argv: list[str], method: str, called_with: tuple[object, ...]
+) -> None:
+    """The README's `list | get | create | delete` for every group: the aliases' targets."""
+    args = _parser().parse_args(argv)
+    client = MagicMock()
+    args.action(client, args)
+    group, name = method.split(".")
+    getattr(getattr(client, group), name).assert_called_once_with(*called_with)
