@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hanami_rt.bench import TEMPLATE as MNIST_TEMPLATE
+from hanami_rt.idx import read_idx
 from hanami_rt.settings import load_settings
 from tests.e2e.support import LiveServer as ServerThread
 
@@ -32,6 +34,13 @@ bricks:
         output: y
         number_of_neurons: 1
 """
+
+
+def first_training_image(digit: int) -> np.ndarray:
+    """The first image of `digit` in the MNIST subset's training set, 784 raw float32 pixels."""
+    labels = read_idx(MNIST / "train-labels-idx1-ubyte.gz")
+    images = read_idx(MNIST / "train-images-idx3-ubyte.gz").reshape(-1, 784)
+    return images[int(np.argmax(labels == digit))].astype(np.float32)
 
 
 class LiveServer(ServerThread):

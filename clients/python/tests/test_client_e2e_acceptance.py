@@ -4,14 +4,13 @@ dataset, task, result and checkpoint methods it does not reach."""
 from __future__ import annotations
 
 import asyncio
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from cut_proxy import CutProxy
-from live_server import ADMIN, MNIST, PASSWORD, TEMPLATE, LiveServer
+from live_server import ADMIN, MNIST, PASSWORD, TEMPLATE, LiveServer, first_training_image
 
 from hanami_client import (
     AsyncClient,
@@ -38,14 +37,6 @@ bricks:
         output: y
         number_of_neurons: 1
 """
-
-
-def _first_five() -> np.ndarray:
-    with gzip.open(TRAIN[1]) as f:
-        labels = np.frombuffer(f.read()[8:], dtype=np.uint8)
-    with gzip.open(TRAIN[0]) as f:
-        images = np.frombuffer(f.read()[16:], dtype=np.uint8).reshape(-1, 784)
-    return images[int(np.argmax(labels == 5))].astype(np.float32)
 
 
 @pytest.fixture
@@ -106,7 +97,7 @@ def test_acceptance_workflow(workspace: Client, server: LiveServer) -> None:
         client.checkpoints.get(checkpoint.id)
 
     # 100 live learns of a 5 from the subset, then infer says 5
-    five = _first_five()
+    five = first_training_image(5)
     with client.session(fresh.id) as session:
         for _ in range(100):
             session.learn(five, np.eye(10)[5])

@@ -38,6 +38,8 @@ def test_stream_sensor_prints_the_rolling_error(server: LiveServer) -> None:
         "sample    400",
         "sample    600",
     ]
+    errors = [float(line.rsplit(":", 1)[1]) for line in lines]
+    assert errors[-1] < errors[0], errors  # the README's "as it falls"
 
 
 def test_mnist_uploads_trains_checks_and_learns_live(server: LiveServer) -> None:

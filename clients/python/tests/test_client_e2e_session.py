@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from cut_proxy import CutProxy
-from live_server import ADMIN, PASSWORD, SMALL_TEMPLATE, TEMPLATE, LiveServer
+from live_server import (
+    ADMIN,
+    PASSWORD,
+    SMALL_TEMPLATE,
+    TEMPLATE,
+    LiveServer,
+    first_training_image,
+)
 
 from hanami_client import (
     AsyncClient,
@@ -36,6 +44,18 @@ def project(admin: Client) -> Iterator[Client]:
         admin.clusters.delete(cluster.id)
     admin.switch_project(None)
     admin.projects.delete(name)
+
+
+@asynccontextmanager
+async def _cluster_in(client: AsyncClient, project: str) -> AsyncIterator[Cluster]:
+    """A TEMPLATE cluster in a fresh project that `client` acts in; both deleted afterwards."""
+    await client.projects.create(project, project)
+    await client.switch_project(project)
+    cluster = await client.clusters.create(project, TEMPLATE)
+    yield cluster
+    await client.clusters.delete(cluster.id)
+    await client.switch_project(None)
+    await client.projects.delete(project)
 
 
 def _images(n: int, seed: int) -> np.ndarray:
@@ -141,12 +161,7 @@ def test_session_on_an_unknown_cluster_is_not_found(project: Client) -> None:
 
 
 def test_hundred_learns_of_a_five_then_infer_says_five(project: Client) -> None:
-    from hanami_rt.idx import read_idx
-
-    mnist = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
-    labels = read_idx(mnist / "train-labels-idx1-ubyte.gz")
-    images = read_idx(mnist / "train-images-idx3-ubyte.gz").reshape(-1, 784)
-    five = images[int(np.argmax(labels == 5))].astype(np.float32)
+    five = first_training_image(5)
     cluster = project.clusters.create("five", TEMPLATE)
     with project.session(cluster.id) as session:
         for _ in range(100):
@@ -158,12 +173,12 @@ def test_async_client_and_session(server: LiveServer) -> None:
     async def scenario() -> None:
         async with AsyncClient(server.url) as client:
             await client.login(ADMIN, PASSWORD)
-            await client.projects.create("async-p", "Async")
-            await client.switch_project("async-p")
-            cluster = await client.clusters.create("a", TEMPLATE)
-            image = _images(1, 2)[0]
             assert await client.ready()
-            async with client.session(cluster.id) as session:
+            image = _images(1, 2)[0]
+            async with (
+                _cluster_in(client, "async-p") as cluster,
+                client.session(cluster.id) as session,
+            ):
                 out = await session.learn(image, np.eye(10)[1])
                 assert isinstance(out, np.ndarray) and out.shape == (10,)
                 assert await session.ping() >= 0
@@ -179,9 +194,6 @@ def test_async_client_and_session(server: LiveServer) -> None:
                 assert len(outs) == 5 and all(
                     isinstance(o, np.ndarray) and o.tolist() == outs[0].tolist() for o in outs
                 )
-            await client.clusters.delete(cluster.id)
-            await client.switch_project(None)
-            await client.projects.delete("async-p")
 
     asyncio.run(scenario())
 
@@ -189,32 +201,29 @@ def test_async_client_and_session(server: LiveServer) -> None:
 def test_a_dropped_socket_fails_the_learn_in_flight_and_reconnects(server: LiveServer) -> None:
     async def scenario() -> None:
         proxy = await CutProxy(server.port).start()
-        async with AsyncClient(server.url) as direct:
-            await direct.login(ADMIN, PASSWORD)
-            await direct.projects.create("drop-p", "Drop")
-            await direct.switch_project("drop-p")
-            cluster = await direct.clusters.create("d", TEMPLATE)
         image = _images(1, 3)[0]
-        async with AsyncClient(f"http://127.0.0.1:{proxy.port}") as client:
-            await client.login(ADMIN, PASSWORD, project_id="drop-p")
-            async with client.session(cluster.id) as session:
-                await session.learn(image, np.eye(10)[2])
-                proxy.hold()
-                learn = asyncio.ensure_future(session.learn(image, np.eye(10)[2]))
-                await proxy.sent_while_held.wait()
-                proxy.cut()
-                with pytest.raises(ConnectionLost) as lost:
-                    await learn
-                assert lost.value.may_have_been_applied is True
-                assert "may or may not have been applied" in lost.value.message
-                assert session.reconnects == 0
-                sent = proxy.upstream_bytes
-                out = await session.infer(image)  # reconnects and re-authenticates
-                assert isinstance(out, np.ndarray) and session.reconnects == 1
-                assert proxy.upstream_bytes - sent < 2 * 784 * 4  # the learn was not re-sent
-            await client.clusters.delete(cluster.id)
-            await client.switch_project(None)
-            await client.projects.delete("drop-p")
+        async with (
+            AsyncClient(server.url) as direct,
+            AsyncClient(f"http://127.0.0.1:{proxy.port}") as client,
+        ):
+            await direct.login(ADMIN, PASSWORD)
+            async with _cluster_in(direct, "drop-p") as cluster:
+                await client.login(ADMIN, PASSWORD, project_id="drop-p")
+                async with client.session(cluster.id) as session:
+                    await session.learn(image, np.eye(10)[2])
+                    proxy.hold()
+                    learn = asyncio.ensure_future(session.learn(image, np.eye(10)[2]))
+                    await proxy.sent_while_held.wait()
+                    proxy.cut()
+                    with pytest.raises(ConnectionLost) as lost:
+                        await learn
+                    assert lost.value.may_have_been_applied is True
+                    assert "may or may not have been applied" in lost.value.message
+                    assert session.reconnects == 0
+                    sent = proxy.upstream_bytes
+                    out = await session.infer(image)  # reconnects and re-authenticates
+                    assert isinstance(out, np.ndarray) and session.reconnects == 1
+                    assert proxy.upstream_bytes - sent < 2 * 784 * 4  # the learn was not re-sent
         await proxy.stop()
 
     asyncio.run(scenario())
@@ -236,13 +245,13 @@ def test_a_refused_token_closes_4401_and_the_next_request_logs_in_again(
     server: LiveServer,
 ) -> None:
     async def scenario() -> None:
+        image = _images(1, 5)[0]
         async with AsyncClient(server.url) as client:
             await client.login(ADMIN, PASSWORD)
-            await client.projects.create("refused-p", "Refused")
-            await client.switch_project("refused-p")
-            cluster = await client.clusters.create("r", TEMPLATE)
-            image = _images(1, 5)[0]
-            async with client.session(cluster.id, refresh_margin_s=10**6) as session:
+            async with (
+                _cluster_in(client, "refused-p") as cluster,
+                client.session(cluster.id, refresh_margin_s=10**6) as session,
+            ):
                 await session.infer(image)
                 client._api.token = "not-a-valid-token"  # as if the server had revoked it
                 with pytest.raises(AuthError) as refused:
@@ -252,8 +261,5 @@ def test_a_refused_token_closes_4401_and_the_next_request_logs_in_again(
                 out = await session.infer(image)  # logs in again with the kept credentials
                 assert isinstance(out, np.ndarray) and session.reconnects == 1
                 assert client.token != "not-a-valid-token"
-            await client.clusters.delete(cluster.id)
-            await client.switch_project(None)
-            await client.projects.delete("refused-p")
 
     asyncio.run(scenario())
