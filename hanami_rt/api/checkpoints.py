@@ -12,27 +12,24 @@ from dataclasses import dataclass, field
 from starlette.responses import Response
 
 from hanami_rt.api.clusters import live_cluster_for, visible_cluster
-from hanami_rt.api.endpoint import Call, Endpoint
-from hanami_rt.api.schema import rule
+from hanami_rt.api.endpoint import Call, Endpoint, read_body
+from hanami_rt.api.schema import UNIQUE_NAME_RULE, rule
 from hanami_rt.api.scope import acting_project, list_filter, visible
-from hanami_rt.errors import TooLarge
 from hanami_rt.storage.checkpoints import CheckpointRecord
-
-NAME_RULE = rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
 
 
 @dataclass(frozen=True)
 class CreateCheckpoint:
     """A snapshot of the cluster's network under a name."""
 
-    name: str = field(metadata=NAME_RULE)
+    name: str = field(metadata=UNIQUE_NAME_RULE)
 
 
 @dataclass(frozen=True)
 class UploadQuery:
     """The name of an uploaded checkpoint."""
 
-    name: str = field(metadata=NAME_RULE)
+    name: str = field(metadata=UNIQUE_NAME_RULE)
 
 
 @dataclass(frozen=True)
@@ -128,15 +125,9 @@ async def upload_checkpoint(call: Call) -> CheckpointOut:
     """Store a downloaded checkpoint (the raw bytes as the body); 400 when not intact."""
     name = call.query_as(UploadQuery).name
     project_id = acting_project(call)
-    limit = call.runtime.settings.max_upload_bytes
-    chunks, size = [], 0
-    async for chunk in call.request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge(f"the checkpoint is over the limit of {limit} bytes")
-        chunks.append(chunk)
+    data = await read_body(call.request, call.runtime.settings.max_upload_bytes)
     record = await call.runtime.batch.checkpoints.upload(
-        project_id, call.caller.user_id, name, b"".join(chunks)
+        project_id, call.caller.user_id, name, data
     )
     return _out(record)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hanami_rt.api.endpoint import Call, Endpoint
-from hanami_rt.api.schema import rule
-from hanami_rt.api.scope import visible
-from hanami_rt.auth import PROJECT_ADMIN, Principal
+from hanami_rt.api.schema import UNIQUE_NAME_RULE, rule
+from hanami_rt.api.scope import acting_project, list_filter, visible
+from hanami_rt.auth import Principal
 from hanami_rt.errors import ValidationError
 from hanami_rt.service.registry import LiveCluster
 from hanami_rt.storage import ClusterRecord
@@ -27,9 +27,7 @@ class CreateCluster:
     """A new cluster: a name unique in the project and a template (text format or JSON), or
     a checkpoint to start from."""
 
-    name: str = field(
-        metadata=rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
-    )
+    name: str = field(metadata=UNIQUE_NAME_RULE)
     template: str | dict[str, Any] | None = field(
         default=None,
         metadata=rule("the template: original text format, or JSON (as string or object)"),
@@ -100,11 +98,7 @@ def _missing_cluster(cluster_id: str) -> str:
 async def create_cluster(call: Call) -> ClusterOut:
     """Build a network from the template; 400 with the line and reason when it is invalid."""
     body = call.body_as(CreateCluster)
-    caller = call.caller
-    if caller.project_id is None:
-        raise ValidationError(
-            'no project selected; pick one with PUT /v1/token {"project_id": ...} first'
-        )
+    project_id = acting_project(call)
     await call.runtime.until_ready()
     if (body.template is None) == (body.checkpoint_id is None):
         raise ValidationError("send either a template or a checkpoint_id (exactly one)")
@@ -116,7 +110,7 @@ async def create_cluster(call: Call) -> ClusterOut:
         network = await call.runtime.batch.checkpoints.network(checkpoint)
     template = body.template if isinstance(body.template, str) else json.dumps(body.template)
     record = await call.runtime.clusters.create(
-        caller.project_id, caller.user_id, body.name, template, body.seed, network
+        project_id, call.caller.user_id, body.name, template, body.seed, network
     )
     return _out(call, record)
 
@@ -124,16 +118,8 @@ async def create_cluster(call: Call) -> ClusterOut:
 async def list_clusters(call: Call) -> ClusterList:
     """The caller's visible clusters (an admin without a project sees all)."""
     await call.runtime.until_ready()
-    caller = call.caller
-    rows = call.runtime.cluster_rows
-    if caller.is_admin and caller.project_id is None:
-        records = await rows.list()
-    elif caller.project_id is None:
-        records = []  # no project selected: nothing is visible
-    elif caller.is_admin or caller.role == PROJECT_ADMIN:
-        records = await rows.list(project_id=caller.project_id)
-    else:
-        records = await rows.list(project_id=caller.project_id, owner_id=caller.user_id)
+    scope = list_filter(call)
+    records = [] if scope is None else await call.runtime.cluster_rows.list(*scope)
     return ClusterList([_out(call, r) for r in records])
 
 

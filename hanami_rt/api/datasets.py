@@ -10,19 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hanami_rt.api.endpoint import Call, Endpoint
-from hanami_rt.api.schema import rule
+from hanami_rt.api.schema import UNIQUE_NAME_RULE, rule
 from hanami_rt.api.scope import acting_project, list_filter, visible
 from hanami_rt.errors import Conflict
 from hanami_rt.storage.datasets import DatasetRecord
-
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$"
 
 
 @dataclass(frozen=True)
 class CreateDataset:
     """A dataset from uploads: IDX takes `images` and `labels`, CSV takes `data`."""
 
-    name: str = field(metadata=rule("unique in the project", pattern=NAME_PATTERN))
+    name: str = field(metadata=UNIQUE_NAME_RULE)
     type: str = field(metadata=rule("idx or csv", pattern=r"^(idx|csv)$"))
     uploads: dict[str, str] = field(
         metadata=rule('upload ids: {"images", "labels"} (idx) or {"data"} (csv)')

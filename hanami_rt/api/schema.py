@@ -220,6 +220,8 @@ def query_parameters(cls: type) -> list[dict[str, Any]]:
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 NAME_RULE = rule("a display name", min_length=1, max_length=200)
 ID_RULE = rule("an id of letters, digits and _.@- (1-64 characters)", pattern=ID_PATTERN)
+UNIQUE_NAME_RULE = rule("unique in the project", pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$")
+"""The name of a cluster, dataset or checkpoint: unique among its kind in the project."""
 
 
 @dataclasses.dataclass(frozen=True)
