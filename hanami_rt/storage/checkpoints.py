@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanami_rt.storage.database import Database, Row, clash_is_conflict
+from hanami_rt.storage.database import Database, clash_is_conflict
 from hanami_rt.storage.scoped import ProjectScopedTable
 
 
@@ -21,25 +21,13 @@ class CheckpointRecord:
     created: str
 
 
-def _checkpoint(row: Row) -> CheckpointRecord:
-    return CheckpointRecord(
-        row["id"],
-        row["project_id"],
-        row["owner_id"],
-        row["name"],
-        row["cluster_id"],
-        int(row["bytes"]),
-        row["created"],
-    )
-
-
 class CheckpointRepository(ProjectScopedTable[CheckpointRecord]):
     """Create, find, list and delete checkpoint descriptions."""
 
     table = "checkpoints"
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db, _checkpoint)
+        super().__init__(db, lambda row: CheckpointRecord(**row))
 
     async def create(self, record: CheckpointRecord) -> None:
         """Insert a checkpoint; Conflict when its name is taken in the project or the project

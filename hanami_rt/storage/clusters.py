@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from hanami_rt.storage.database import Database, Row, clash_is_conflict, utc_now
+from hanami_rt.storage.database import Database, clash_is_conflict, utc_now
 from hanami_rt.storage.records import ClusterRecord
 from hanami_rt.storage.scoped import ProjectScopedTable
-
-
-def _cluster(row: Row) -> ClusterRecord:
-    return ClusterRecord(
-        id=row["id"],
-        project_id=row["project_id"],
-        owner_id=row["owner_id"],
-        name=row["name"],
-        template=row["template"],
-        seed=int(row["seed"]),
-        created=row["created"],
-        saved=row["saved"],
-    )
 
 
 class ClusterRepository(ProjectScopedTable[ClusterRecord]):
@@ -26,7 +13,7 @@ class ClusterRepository(ProjectScopedTable[ClusterRecord]):
     table = "clusters"
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db, _cluster)
+        super().__init__(db, lambda row: ClusterRecord(**row))
 
     async def create(
         self, cluster_id: str, project_id: str, owner_id: str, name: str, template: str, seed: int

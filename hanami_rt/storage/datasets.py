@@ -26,17 +26,7 @@ class DatasetRecord:
 
 def _dataset(row: Row) -> DatasetRecord:
     columns = tuple((str(name), int(width)) for name, width in json.loads(row["columns"]))
-    return DatasetRecord(
-        row["id"],
-        row["project_id"],
-        row["owner_id"],
-        row["name"],
-        row["type"],
-        int(row["rows"]),
-        columns,
-        int(row["bytes"]),
-        row["created"],
-    )
+    return DatasetRecord(**{**row, "columns": columns})
 
 
 class DatasetRepository(ProjectScopedTable[DatasetRecord]):
@@ -48,23 +38,10 @@ class DatasetRepository(ProjectScopedTable[DatasetRecord]):
         super().__init__(db, _dataset)
 
     async def create(self, record: DatasetRecord) -> None:
-        """Insert a dataset; Conflict when its name is taken in the project."""
+        """Insert a dataset; Conflict when its name is taken in the project or the project
+        is gone."""
         with clash_is_conflict(
             f"project {record.project_id!r} already has a dataset named {record.name!r}; "
             "pick another name or delete that dataset"
         ):
-            await self._db.execute(
-                "INSERT INTO datasets (id, project_id, owner_id, name, type, rows, columns, "
-                "bytes, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.id,
-                    record.project_id,
-                    record.owner_id,
-                    record.name,
-                    record.type,
-                    record.rows,
-                    json.dumps(record.columns),
-                    record.bytes,
-                    record.created,
-                ),
-            )
+            await self._insert({**record.__dict__, "columns": json.dumps(record.columns)})

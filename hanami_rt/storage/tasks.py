@@ -9,8 +9,6 @@ from typing import Any
 from hanami_rt.storage.database import Database, Row
 from hanami_rt.storage.scoped import ProjectScopedTable
 
-ACTIVE = ("queued", "running")
-
 
 @dataclass(frozen=True)
 class TaskRecord:
@@ -61,7 +59,7 @@ class TaskRepository(ProjectScopedTable[TaskRecord]):
         rows = await self._db.fetch_all(
             "SELECT * FROM tasks WHERE cluster_id = ? ORDER BY created, id", (cluster_id,)
         )
-        return [_task(r) for r in rows]
+        return [self._record(r) for r in rows]
 
     async def fail_active(self, reason: str, ended: str) -> int:
         """Mark every queued or running task failed (after a restart); returns how many."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hanami_rt.storage.database import Database, Row
+from hanami_rt.storage.database import Database
 from hanami_rt.storage.scoped import ProjectScopedTable
 
 
@@ -20,24 +20,13 @@ class UploadRecord:
     expires: str
 
 
-def _upload(row: Row) -> UploadRecord:
-    return UploadRecord(
-        row["id"],
-        row["project_id"],
-        row["owner_id"],
-        int(row["size"]),
-        row["created"],
-        row["expires"],
-    )
-
-
 class UploadRepository(ProjectScopedTable[UploadRecord]):
     """Create, find, touch and delete uploads; list the expired ones."""
 
     table = "uploads"
 
     def __init__(self, db: Database) -> None:
-        super().__init__(db, _upload)
+        super().__init__(db, lambda row: UploadRecord(**row))
 
     async def create(self, record: UploadRecord) -> None:
         """Insert an upload; Conflict when its project is gone."""
@@ -50,4 +39,4 @@ class UploadRepository(ProjectScopedTable[UploadRecord]):
     async def expired(self, now: str) -> list[UploadRecord]:
         """Uploads whose expiry has passed."""
         rows = await self._db.fetch_all("SELECT * FROM uploads WHERE expires <= ?", (now,))
-        return [_upload(r) for r in rows]
+        return [self._record(r) for r in rows]

@@ -20,6 +20,7 @@ from hanami_rt.storage import (
 )
 from hanami_rt.storage.checkpoints import CheckpointRecord, CheckpointRepository
 from hanami_rt.storage.database import MIGRATIONS
+from hanami_rt.storage.datasets import DatasetRecord, DatasetRepository
 from hanami_rt.storage.logs import PROJECT_PAGE
 from hanami_rt.storage.uploads import UploadRecord, UploadRepository
 
@@ -180,18 +181,29 @@ def test_migration_4_starts_existing_projects_at_their_creation_time(tmp_path: P
 async def _rows_of_a_gone_project(path: Path) -> list[int]:
     db = await Database.open(path)
     uploads, checkpoints = UploadRepository(db), CheckpointRepository(db)
+    datasets = DatasetRepository(db)
+    columns = (("x", 2), ("y", 1))
     with pytest.raises(Conflict, match="deleted meanwhile"):
         await uploads.create(UploadRecord("u1", "gone", "ann", 10, "t", "t"))
     with pytest.raises(Conflict, match="deleted meanwhile"):
         await checkpoints.create(CheckpointRecord("k1", "gone", "ann", "n", None, 5, "t"))
+    with pytest.raises(Conflict, match="deleted meanwhile"):
+        await datasets.create(DatasetRecord("d1", "gone", "ann", "n", "csv", 3, columns, 36, "t"))
     await ProjectRepository(db).create("p1", "P")
-    await uploads.create(UploadRecord("u2", "p1", "ann", 10, "t", "t"))
+    upload = UploadRecord("u2", "p1", "ann", 10, "t", "t")
+    dataset = DatasetRecord("d2", "p1", "ann", "n", "csv", 3, columns, 36, "t")
+    await uploads.create(upload)
+    await datasets.create(dataset)
+    # rows come back as the records that went in (the dataset's columns decoded from JSON)
+    assert (await uploads.get("u2"), await datasets.get("d2")) == (upload, dataset)
     counts = [
-        await repo.count_in_project(p) for repo in (uploads, checkpoints) for p in ("gone", "p1")
+        await repo.count_in_project(p)
+        for repo in (uploads, checkpoints, datasets)
+        for p in ("gone", "p1")
     ]
     await db.close()
     return counts
 
 
 def test_nothing_is_stored_for_a_project_that_is_gone(tmp_path: Path) -> None:
-    assert asyncio.run(_rows_of_a_gone_project(tmp_path / "db.sqlite3")) == [0, 1, 0, 0]
+    assert asyncio.run(_rows_of_a_gone_project(tmp_path / "db.sqlite3")) == [0, 1, 0, 0, 0, 1]
