@@ -65,12 +65,19 @@ def _is_classes(record: TaskRecord) -> bool:
     return len(outputs) == 1 and next(iter(outputs.values())) > 1
 
 
-async def _result(call: Call) -> tuple[TaskRecord, np.ndarray]:
+async def _answered(call: Call) -> TaskRecord:
+    """The path's task when it is a finished request task (one with results); else
+    NotFound or Conflict."""
     record = await visible_task(call, call.path("task_id"))
     if record.type != REQUEST:
         raise Conflict(f"task {record.id} is a train task; only request tasks have results")
     if record.state != "finished":
         raise Conflict(f"task {record.id} is {record.state}; results exist once it finished")
+    return record
+
+
+async def _result(call: Call) -> tuple[TaskRecord, np.ndarray]:
+    record = await _answered(call)
     path = call.runtime.batch.tasks.result_path(record.id)
     return record, np.load(path, mmap_mode="r")
 
@@ -100,7 +107,7 @@ async def get_result(call: Call) -> ResultPage:
 
 async def download_outputs(call: Call) -> FileResponse:
     """Every output row as a float32 .npy file."""
-    record, _ = await _result(call)
+    record = await _answered(call)
     path = call.runtime.batch.tasks.result_path(record.id)
     return FileResponse(path, media_type="application/octet-stream", filename=f"{record.id}.npy")
 
