@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hanami_rt.settings import Settings
-from tests.api.support import make_settings, start
+from tests.api.support import login, make_settings, running
 
 
 @pytest.fixture
@@ -19,8 +19,13 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    c = start(settings)
-    try:
+    with running(settings) as c:
         yield c
-    finally:
-        c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def admin(client: TestClient) -> dict[str, str]:
+    """Headers of the admin acting in a fresh project A."""
+    reply = client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
+    assert reply.status_code == 201, reply.text
+    return login(client, project="A")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,16 @@ def start(settings: Settings) -> TestClient:
     return client
 
 
+@contextlib.contextmanager
+def running(settings: Settings) -> Iterator[TestClient]:
+    """A started TestClient (see `start`), shut down (persisting) when the block ends."""
+    client = start(settings)
+    try:
+        yield client
+    finally:
+        client.__exit__(None, None, None)
+
+
 def login(
     client: TestClient,
     user: str = "admin",
@@ -93,6 +105,21 @@ PRINCIPALS = (
     "admin",
 )
 PASSWORD = "password-123"
+
+
+def statuses(ma: int, pa: int, mb: int, admin: int, anonymous: int = 401) -> dict[str, int]:
+    """The expected status of each principal: a bad token gets what anonymous gets when that
+    is 200 (a public endpoint), else 401."""
+    bad = 200 if anonymous == 200 else 401
+    return {
+        "anonymous": anonymous,
+        "expired": bad,
+        "tampered": bad,
+        "member_a": ma,
+        "project_admin_a": pa,
+        "member_b": mb,
+        "admin": admin,
+    }
 
 
 def create_user(

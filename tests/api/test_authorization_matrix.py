@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hanami_rt.app import ENDPOINTS
-from tests.api.support import PASSWORD, PRINCIPALS, TEMPLATE, build_world, login
+from tests.api.support import PASSWORD, PRINCIPALS, TEMPLATE, build_world, login, statuses
 from tests.api.test_batch_authorization import ROUTES as BATCH_ROUTES
 
 Fill = Callable[[str], Any]
@@ -29,21 +29,8 @@ class Row:
     clusters: bool = False
 
 
-def _statuses(ma: int, pa: int, mb: int, admin: int, anonymous: int = 401) -> dict[str, int]:
-    bad = 200 if anonymous == 200 else 401
-    return {
-        "anonymous": anonymous,
-        "expired": bad,
-        "tampered": bad,
-        "member_a": ma,
-        "project_admin_a": pa,
-        "member_b": mb,
-        "admin": admin,
-    }
-
-
-PUBLIC = _statuses(200, 200, 200, 200, anonymous=200)
-ADMIN_ONLY_GET = _statuses(403, 403, 403, 200)
+PUBLIC = statuses(200, 200, 200, 200, anonymous=200)
+ADMIN_ONLY_GET = statuses(403, 403, 403, 200)
 
 ROWS = [
     Row("GET", "/healthz", PUBLIC),
@@ -51,11 +38,11 @@ ROWS = [
     Row("GET", "/openapi.json", PUBLIC),
     Row("GET", "/docs", PUBLIC),
     Row("POST", "/v1/token", PUBLIC, body=lambda p: {"user_id": "ma", "password": PASSWORD}),
-    Row("PUT", "/v1/token", _statuses(200, 200, 404, 200), body=lambda p: {"project_id": "A"}),
+    Row("PUT", "/v1/token", statuses(200, 200, 404, 200), body=lambda p: {"project_id": "A"}),
     Row(
         "POST",
         "/v1/users",
-        _statuses(403, 403, 403, 201),
+        statuses(403, 403, 403, 201),
         body=lambda p: {"id": f"new-{p}", "name": "New", "password": PASSWORD},
     ),
     Row("GET", "/v1/users", ADMIN_ONLY_GET),
@@ -63,26 +50,26 @@ ROWS = [
     Row(
         "DELETE",
         "/v1/users/{user_id}",
-        _statuses(403, 403, 403, 204),
+        statuses(403, 403, 403, 204),
         path=lambda p: f"/v1/users/victim-{p}",
     ),
     Row(
         "POST",
         "/v1/users/{user_id}/projects",
-        _statuses(403, 403, 403, 201),
+        statuses(403, 403, 403, 201),
         path=lambda p: "/v1/users/ma/projects",
         body=lambda p: {"project_id": "B"},
     ),
     Row(
         "DELETE",
         "/v1/users/{user_id}/projects/{project_id}",
-        _statuses(403, 403, 403, 204),
+        statuses(403, 403, 403, 204),
         path=lambda p: "/v1/users/pa/projects/A",
     ),
     Row(
         "POST",
         "/v1/projects",
-        _statuses(403, 403, 403, 201),
+        statuses(403, 403, 403, 201),
         body=lambda p: {"id": f"P-{p}", "name": "P"},
     ),
     Row("GET", "/v1/projects", ADMIN_ONLY_GET),
@@ -90,43 +77,43 @@ ROWS = [
     Row(
         "DELETE",
         "/v1/projects/{project_id}",
-        _statuses(403, 403, 403, 204),
+        statuses(403, 403, 403, 204),
         path=lambda p: "/v1/projects/C",
     ),
     Row(
         "POST",
         "/v1/clusters",
-        _statuses(201, 201, 201, 201),
+        statuses(201, 201, 201, 201),
         body=lambda p: {"name": f"new-{p}", "template": TEMPLATE},
         clusters=True,
     ),
-    Row("GET", "/v1/clusters", _statuses(200, 200, 200, 200), clusters=True),
+    Row("GET", "/v1/clusters", statuses(200, 200, 200, 200), clusters=True),
     Row(
         "GET",
         "/v1/clusters/{cluster_id}",
-        _statuses(200, 200, 404, 200),
+        statuses(200, 200, 404, 200),
         path=lambda p: "owned-by-ma",
         clusters=True,
     ),
     Row(
         "GET",
         "/v1/clusters/{cluster_id}",
-        _statuses(404, 200, 404, 200),
+        statuses(404, 200, 404, 200),
         path=lambda p: "owned-by-pa",
         clusters=True,
     ),
     Row(
         "DELETE",
         "/v1/clusters/{cluster_id}",
-        _statuses(204, 204, 404, 204),
+        statuses(204, 204, 404, 204),
         path=lambda p: f"target-{p}",
         clusters=True,
     ),
-    Row("GET", "/v1/audit-log", _statuses(403, 200, 403, 200)),
+    Row("GET", "/v1/audit-log", statuses(403, 200, 403, 200)),
     Row("GET", "/v1/error-log", ADMIN_ONLY_GET),
-    Row("GET", "/v1/measurements/power", _statuses(200, 200, 200, 200)),
-    Row("GET", "/v1/measurements/cpu-frequency", _statuses(200, 200, 200, 200)),
-    Row("GET", "/v1/measurements/temperature", _statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/measurements/power", statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/measurements/cpu-frequency", statuses(200, 200, 200, 200)),
+    Row("GET", "/v1/measurements/temperature", statuses(200, 200, 200, 200)),
     Row("GET", "/v1/system", ADMIN_ONLY_GET),
 ]
 

@@ -14,7 +14,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.api.batch import SMALL_TEMPLATE, csv_dataset, start_task, upload, wait_task
-from tests.api.support import PRINCIPALS, build_world
+from tests.api.support import PRINCIPALS, build_world, statuses
 
 Res = dict[str, str]
 Fill = Callable[[str, Res], Any]
@@ -24,6 +24,10 @@ CSV = "x,y\n1,0\n2,1\n3,0\n4,1\n"
 
 @dataclass(frozen=True)
 class Row:
+    """One endpoint's expectations; the route's {placeholders} are filled from the resources
+    (`path` replaces that where the request needs more), `body`/`content` may depend on the
+    principal and the resources."""
+
     method: str
     route: str
     expected: dict[str, int]
@@ -32,44 +36,19 @@ class Row:
     content: Fill | None = None
 
 
-def _statuses(ma: int, pa: int, mb: int, admin: int) -> dict[str, int]:
-    return {
-        "anonymous": 401,
-        "expired": 401,
-        "tampered": 401,
-        "member_a": ma,
-        "project_admin_a": pa,
-        "member_b": mb,
-        "admin": admin,
-    }
-
-
 def owned(ok: int) -> dict[str, int]:
     """A resource of member_a in project A: visible to ma, pa and admin, 404 for mb."""
-    return _statuses(ok, ok, 404, ok)
+    return statuses(ok, ok, 404, ok)
 
 
-EVERYONE_201 = _statuses(201, 201, 201, 201)
-EVERYONE_200 = _statuses(200, 200, 200, 200)
+EVERYONE_201 = statuses(201, 201, 201, 201)
+EVERYONE_200 = statuses(200, 200, 200, 200)
 
 ROWS = [
     Row("POST", "/v1/uploads", EVERYONE_201, body=lambda p, r: {"size": 3}),
-    Row(
-        "GET", "/v1/uploads/{upload_id}", owned(200), path=lambda p, r: f"/v1/uploads/{r['upload']}"
-    ),
-    Row(
-        "PUT",
-        "/v1/uploads/{upload_id}",
-        owned(200),
-        path=lambda p, r: f"/v1/uploads/{r['upload']}",
-        content=lambda p, r: b"x",
-    ),
-    Row(
-        "DELETE",
-        "/v1/uploads/{upload_id}",
-        owned(204),
-        path=lambda p, r: f"/v1/uploads/{r['upload']}",
-    ),
+    Row("GET", "/v1/uploads/{upload_id}", owned(200)),
+    Row("PUT", "/v1/uploads/{upload_id}", owned(200), content=lambda p, r: b"x"),
+    Row("DELETE", "/v1/uploads/{upload_id}", owned(204)),
     Row(
         "POST",
         "/v1/datasets",
@@ -77,61 +56,37 @@ ROWS = [
         body=lambda p, r: {"name": f"d-{p}", "type": "csv", "uploads": {"data": r["own_upload"]}},
     ),
     Row("GET", "/v1/datasets", EVERYONE_200),
-    Row(
-        "GET",
-        "/v1/datasets/{dataset_id}",
-        owned(200),
-        path=lambda p, r: f"/v1/datasets/{r['dataset']}",
-    ),
-    Row(
-        "DELETE",
-        "/v1/datasets/{dataset_id}",
-        owned(204),
-        path=lambda p, r: f"/v1/datasets/{r['dataset']}",
-    ),
+    Row("GET", "/v1/datasets/{dataset_id}", owned(200)),
+    Row("DELETE", "/v1/datasets/{dataset_id}", owned(204)),
     Row(
         "POST",
         "/v1/clusters/{cluster_id}/tasks",
         owned(201),
-        path=lambda p, r: f"/v1/clusters/{r['cluster']}/tasks",
-        body=lambda p, r: {"type": "request", "dataset_id": r["dataset"]},
+        body=lambda p, r: {"type": "request", "dataset_id": r["dataset_id"]},
     ),
-    Row(
-        "GET",
-        "/v1/clusters/{cluster_id}/tasks",
-        owned(200),
-        path=lambda p, r: f"/v1/clusters/{r['cluster']}/tasks",
-    ),
-    Row("GET", "/v1/tasks/{task_id}", owned(200), path=lambda p, r: f"/v1/tasks/{r['task']}"),
+    Row("GET", "/v1/clusters/{cluster_id}/tasks", owned(200)),
+    Row("GET", "/v1/tasks/{task_id}", owned(200)),
     # the task has finished: those who see it learn that it cannot be cancelled any more
-    Row("DELETE", "/v1/tasks/{task_id}", owned(409), path=lambda p, r: f"/v1/tasks/{r['task']}"),
-    Row("GET", "/v1/results/{task_id}", owned(200), path=lambda p, r: f"/v1/results/{r['task']}"),
-    Row(
-        "GET",
-        "/v1/results/{task_id}/outputs",
-        owned(200),
-        path=lambda p, r: f"/v1/results/{r['task']}/outputs",
-    ),
+    Row("DELETE", "/v1/tasks/{task_id}", owned(409)),
+    Row("GET", "/v1/results/{task_id}", owned(200)),
+    Row("GET", "/v1/results/{task_id}/outputs", owned(200)),
     Row(
         "POST",
         "/v1/results/{task_id}/check",
         owned(200),
-        path=lambda p, r: f"/v1/results/{r['task']}/check",
-        body=lambda p, r: {"dataset_id": r["dataset"]},
+        body=lambda p, r: {"dataset_id": r["dataset_id"]},
     ),
     Row(
         "POST",
         "/v1/clusters/{cluster_id}/checkpoints",
         owned(201),
-        path=lambda p, r: f"/v1/clusters/{r['cluster']}/checkpoints",
         body=lambda p, r: {"name": f"c-{p}"},
     ),
     Row(
         "POST",
         "/v1/clusters/{cluster_id}/restore",
         owned(204),
-        path=lambda p, r: f"/v1/clusters/{r['cluster']}/restore",
-        body=lambda p, r: {"checkpoint_id": r["checkpoint"]},
+        body=lambda p, r: {"checkpoint_id": r["checkpoint_id"]},
     ),
     Row("GET", "/v1/checkpoints", EVERYONE_200),
     Row(
@@ -141,24 +96,9 @@ ROWS = [
         path=lambda p, r: f"/v1/checkpoints?name=up-{p}",
         content=lambda p, r: r["checkpoint_bytes"],
     ),
-    Row(
-        "GET",
-        "/v1/checkpoints/{checkpoint_id}",
-        owned(200),
-        path=lambda p, r: f"/v1/checkpoints/{r['checkpoint']}",
-    ),
-    Row(
-        "DELETE",
-        "/v1/checkpoints/{checkpoint_id}",
-        owned(204),
-        path=lambda p, r: f"/v1/checkpoints/{r['checkpoint']}",
-    ),
-    Row(
-        "GET",
-        "/v1/checkpoints/{checkpoint_id}/download",
-        owned(200),
-        path=lambda p, r: f"/v1/checkpoints/{r['checkpoint']}/download",
-    ),
+    Row("GET", "/v1/checkpoints/{checkpoint_id}", owned(200)),
+    Row("DELETE", "/v1/checkpoints/{checkpoint_id}", owned(204)),
+    Row("GET", "/v1/checkpoints/{checkpoint_id}/download", owned(200)),
 ]
 ROUTES = {(r.method, r.route) for r in ROWS}
 
@@ -166,21 +106,22 @@ ROUTES = {(r.method, r.route) for r in ROWS}
 def _resources(client: TestClient, world: dict[str, dict[str, str]], principal: str) -> Res:
     """Fresh resources of member_a (and an upload of the principal's own, for datasets)."""
     ma = world["member_a"]
-    res: Res = {"upload": client.post("/v1/uploads", json={"size": 1}, headers=ma).json()["id"]}
+    upload_id = client.post("/v1/uploads", json={"size": 1}, headers=ma).json()["id"]
+    res: Res = {"upload_id": upload_id}
     own = world[principal] if principal in ("project_admin_a", "member_b", "admin") else ma
     res["own_upload"] = upload(client, own, CSV.encode())
     reply = csv_dataset(client, ma, f"data-{principal}", CSV)
     assert reply.status_code == 201, reply.text
-    res["dataset"] = reply.json()["id"]
+    res["dataset_id"] = reply.json()["id"]
     body = {"name": f"cl-{principal}", "template": SMALL_TEMPLATE}
-    res["cluster"] = client.post("/v1/clusters", json=body, headers=ma).json()["id"]
-    res["task"] = start_task(client, ma, res["cluster"], "request", res["dataset"])["id"]
-    assert wait_task(client, ma, res["task"])["state"] == "finished"
+    res["cluster_id"] = client.post("/v1/clusters", json=body, headers=ma).json()["id"]
+    res["task_id"] = start_task(client, ma, res["cluster_id"], "request", res["dataset_id"])["id"]
+    assert wait_task(client, ma, res["task_id"])["state"] == "finished"
     name = {"name": f"cp-{principal}"}
-    reply = client.post(f"/v1/clusters/{res['cluster']}/checkpoints", json=name, headers=ma)
-    res["checkpoint"] = reply.json()["id"]
+    reply = client.post(f"/v1/clusters/{res['cluster_id']}/checkpoints", json=name, headers=ma)
+    res["checkpoint_id"] = reply.json()["id"]
     res["checkpoint_bytes"] = client.get(
-        f"/v1/checkpoints/{res['checkpoint']}/download", headers=ma
+        f"/v1/checkpoints/{res['checkpoint_id']}/download", headers=ma
     ).content
     return res
 
@@ -191,7 +132,7 @@ def test_batch_authorization(client: TestClient, row: Row) -> None:
     got = {}
     for principal in PRINCIPALS:
         res = _resources(client, world, principal)
-        path = row.path(principal, res) if row.path else row.route
+        path = row.path(principal, res) if row.path else row.route.format(**res)
         kwargs: dict[str, Any] = {"headers": world[principal]}
         if row.body is not None:
             kwargs["json"] = row.body(principal, res)

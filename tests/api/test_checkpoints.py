@@ -6,21 +6,13 @@ from __future__ import annotations
 import io
 
 import numpy as np
-import pytest
 from starlette.testclient import TestClient
 
 from hanami_rt.core import Network
 from tests.api.batch import create_cluster, mnist_dataset, start_task, wait_task
-from tests.api.support import TEMPLATE, build_world, error_code, login
+from tests.api.support import TEMPLATE, build_world, error_code
 
 H = dict[str, str]
-
-
-@pytest.fixture
-def admin(client: TestClient) -> H:
-    reply = client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-    assert reply.status_code == 201
-    return login(client, project="A")
 
 
 def _answer(client: TestClient, headers: H, cluster: str, data: str) -> np.ndarray:

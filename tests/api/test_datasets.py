@@ -24,17 +24,6 @@ from tests.api.support import build_world, error_code, login, make_settings, run
 from tests.mnist import FOLDER
 
 
-@pytest.fixture
-def admin(client: TestClient) -> dict[str, str]:
-    assert (
-        client.post(
-            "/v1/projects", json={"id": "A", "name": "A"}, headers=login(client)
-        ).status_code
-        == 201
-    )
-    return login(client, project="A")
-
-
 def test_mnist_subset_upload_get_list_delete(client: TestClient, admin: dict[str, str]) -> None:
     dataset_id = mnist_dataset(client, admin, "mnist-test", "t10k")
     got = client.get(f"/v1/datasets/{dataset_id}", headers=admin).json()

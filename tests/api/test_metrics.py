@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +14,31 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
+from hanami_rt.settings import Settings
 from hanami_rt.telemetry.hub import Telemetry
-from tests.api.support import TEMPLATE, login, make_settings, runtime_of, start
+from tests.api.support import TEMPLATE, login, make_settings, running, runtime_of
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-def boot(
+def host_settings(
     tmp_path: Path, sysfs: str = "sysfs", procfs: str = "procfs", **overrides: Any
-) -> TestClient:
+) -> Settings:
     """A server reading the fixture host; the sampler ticks only when a test says so."""
-    return start(
-        make_settings(
-            tmp_path / "data",
-            sysfs_root=FIXTURES / sysfs,
-            procfs_root=FIXTURES / procfs,
-            sample_interval_s=3600,
-            **overrides,
-        )
+    return make_settings(
+        tmp_path / "data",
+        sysfs_root=FIXTURES / sysfs,
+        procfs_root=FIXTURES / procfs,
+        sample_interval_s=3600,
+        **overrides,
     )
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    c = boot(tmp_path)
-    try:
-        yield c
-    finally:
-        c.__exit__(None, None, None)
+def settings(tmp_path: Path) -> Settings:
+    """What conftest's `client` starts: the fixture host."""
+    return host_settings(tmp_path)
 
 
 def telemetry_of(client: TestClient) -> Telemetry:
@@ -124,8 +119,7 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
 
 
 def test_metrics_token(tmp_path: Path) -> None:
-    client = boot(tmp_path, metrics_token="scrape-secret")
-    try:
+    with running(host_settings(tmp_path, metrics_token="scrape-secret")) as client:
         assert client.get("/metrics").status_code == 401
         wrong = {"Authorization": "Bearer not-it"}
         assert client.get("/metrics", headers=wrong).status_code == 401
@@ -134,13 +128,11 @@ def test_metrics_token(tmp_path: Path) -> None:
         assert value(
             samples, "hanami_requests_total", transport="http", route_or_op="/metrics", status="401"
         )
-    finally:
-        client.__exit__(None, None, None)
 
 
 def test_cluster_series_follow_work_and_vanish_on_delete(tmp_path: Path) -> None:
-    client = boot(tmp_path, sysfs="sysfs-empty")  # no RAPL: energy is an estimate
-    try:
+    no_rapl = host_settings(tmp_path, sysfs="sysfs-empty")  # energy is an estimate
+    with running(no_rapl) as client:
         headers = with_project(client)
         cluster = create_cluster(client, headers)
         ws_work(client, headers, cluster, learns=3)
@@ -167,13 +159,10 @@ def test_cluster_series_follow_work_and_vanish_on_delete(tmp_path: Path) -> None
         assert value(samples, "hanami_ws_inflight") == 0
         assert client.delete(f"/v1/clusters/{cluster}", headers=headers).status_code == 204
         assert cluster not in client.get("/metrics").text
-    finally:
-        client.__exit__(None, None, None)
 
 
 def test_clusters_beyond_the_cap_share_one_label(tmp_path: Path) -> None:
-    client = boot(tmp_path, max_metric_clusters=1)
-    try:
+    with running(host_settings(tmp_path, max_metric_clusters=1)) as client:
         headers = with_project(client)
         first, second = create_cluster(client, headers, "a"), create_cluster(client, headers, "b")
         scrape(client)  # the first live cluster takes the only slot
@@ -182,8 +171,6 @@ def test_clusters_beyond_the_cap_share_one_label(tmp_path: Path) -> None:
         assert value(samples, "hanami_cluster_neurons", cluster=first) is not None
         assert value(samples, "hanami_cluster_neurons", cluster=second) is None
         assert value(samples, "hanami_cluster_samples_learned_total", cluster="_other") == 2
-    finally:
-        client.__exit__(None, None, None)
 
 
 def test_exposition_passes_promtool(client: TestClient) -> None:
@@ -224,13 +211,10 @@ def test_measurements_are_four_rings_of_the_fixture_host(client: TestClient) -> 
 
 
 def test_measurements_are_null_where_nothing_is_readable(tmp_path: Path) -> None:
-    client = boot(tmp_path, sysfs="sysfs-empty", procfs="procfs-empty")
-    try:
+    with running(host_settings(tmp_path, sysfs="sysfs-empty", procfs="procfs-empty")) as client:
         telemetry_of(client).host.sampler.tick()
         reply = client.get("/v1/measurements/temperature", headers=login(client))
         assert reply.json()["seconds"] and set(reply.json()["seconds"]) == {None}
-    finally:
-        client.__exit__(None, None, None)
 
 
 def test_system_reports_the_fixture_host(client: TestClient) -> None:
@@ -275,17 +259,15 @@ def test_regulation_caps_idle_cpus_and_lifts_the_cap_for_work(tmp_path: Path) ->
     sysfs = Path(shutil.copytree(FIXTURES / "sysfs", tmp_path / "sysfs"))
     for path in (sysfs / "devices/system/cpu").glob("cpu*/cpufreq/scaling_max_freq"):
         path.write_text("800000\n")  # as a process that died while idle leaves it
-    client = start(
-        make_settings(
-            tmp_path / "data",
-            sysfs_root=sysfs,
-            procfs_root=FIXTURES / "procfs",
-            cpufreq_regulation=True,
-            cpufreq_idle_after_s=0.2,
-            sample_interval_s=0.05,
-        )
+    settings = make_settings(
+        tmp_path / "data",
+        sysfs_root=sysfs,
+        procfs_root=FIXTURES / "procfs",
+        cpufreq_regulation=True,
+        cpufreq_idle_after_s=0.2,
+        sample_interval_s=0.05,
     )
-    try:
+    with running(settings) as client:
         headers = with_project(client)
         cluster = create_cluster(client, headers)
         poll(lambda: max_freqs(sysfs) == {800000}, "lowering while idle")
@@ -295,6 +277,4 @@ def test_regulation_caps_idle_cpus_and_lifts_the_cap_for_work(tmp_path: Path) ->
         assert value(samples, "hanami_cpufreq_changes_total", direction="restored")
         assert value(samples, "hanami_cpufreq_regulated", cpu="0") == 0
         poll(lambda: max_freqs(sysfs) == {800000}, "lowering again")
-    finally:
-        client.__exit__(None, None, None)
     assert max_freqs(sysfs) == {3500000}  # shutdown lifts the cap

@@ -24,13 +24,6 @@ from tests.mnist import one_hot, subset
 H = dict[str, str]
 
 
-@pytest.fixture
-def admin(client: TestClient) -> H:
-    reply = client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-    assert reply.status_code == 201
-    return login(client, project="A")
-
-
 def _outputs(client: TestClient, headers: H, task: str) -> np.ndarray:
     reply = client.get(f"/v1/results/{task}/outputs", headers=headers)
     assert reply.status_code == 200
