@@ -14,27 +14,12 @@ import json
 import time
 from collections.abc import Callable
 
-import msgpack
 import numpy as np
+import workload
 
 from hanami_rt.bench import TEMPLATE
 from hanami_rt.core import Network, warm_up
 from hanami_rt.wire import LearnRequest, decode_request, encode_outputs
-
-
-def _frames(x: np.ndarray, y: np.ndarray) -> list[bytes]:
-    return [
-        msgpack.packb(
-            {
-                "op": "learn",
-                "id": i,
-                "cluster": "c" * 32,
-                "inputs": {"pixels": x[i].tobytes()},
-                "expected": {"digit": y[i].tobytes()},
-            }
-        )
-        for i in range(len(x))
-    ]
 
 
 def _median_us(times: list[float]) -> float:
@@ -47,11 +32,8 @@ def main() -> None:
     parser.add_argument("--sweep-mib", type=int, default=4, help="memory read between calls")
     args = parser.parse_args()
     warm_up()
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (3 * args.count, 784)).astype(np.float32)
-    x[rng.random(x.shape) < 0.8] = 0
-    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, len(x))]
-    frames = _frames(x, y)
+    x, y = workload.samples(3 * args.count)
+    frames = workload.frames("learn", "c" * 32, x, y)
     net = Network.from_template(TEMPLATE.format(cooldown=1e7, hidden=400, reduction="false"))
     net.learn_many(x[: args.count], y[: args.count])  # grown, as after a while of traffic
     sweep = np.ones(args.sweep_mib << 20, dtype=np.uint8)

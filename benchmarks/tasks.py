@@ -26,13 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from servers import PASSWORD, free_port, project_token, wait_ready
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from servers import free_port, wait_ready  # noqa: E402
-
-from hanami_rt.bench import DEFAULT_DATA, TEMPLATE, idx_file  # noqa: E402
-
-PASSWORD = "bench-password"
+from hanami_rt.bench import DEFAULT_DATA, TEMPLATE, idx_file
 
 
 def _upload(http: httpx.Client, headers: dict[str, str], path: Path) -> str:
@@ -90,15 +86,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             wait_ready(url)
             with httpx.Client(base_url=url, timeout=600) as http:
-                login = {"user_id": "admin", "password": PASSWORD}
-                admin = {
-                    "Authorization": f"Bearer {http.post('/v1/token', json=login).json()['token']}"
-                }
-                http.post("/v1/projects", json={"id": "bench", "name": "bench"}, headers=admin)
-                token = http.post("/v1/token", json={**login, "project_id": "bench"}).json()[
-                    "token"
-                ]
-                headers = {"Authorization": f"Bearer {token}"}
+                headers = {"Authorization": f"Bearer {project_token(http)}"}
                 t0 = time.perf_counter()
                 train = _dataset(http, headers, args.data, "train")
                 upload_train = time.perf_counter() - t0

@@ -16,6 +16,7 @@ import json
 import time
 
 import numpy as np
+import workload
 
 from hanami_rt.bench import TEMPLATE
 from hanami_rt.core import Network, warm_up
@@ -23,14 +24,6 @@ from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.service.workers import Workers
 
 GROWN_ON = 1000
-
-
-def _samples(count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Raw 0-255 inputs with ~80 % zeros and one-hot targets (the ws benchmark's workload)."""
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (count, 784)).astype(np.float32)
-    x[rng.random(x.shape) < 0.8] = 0
-    return x, np.eye(10, dtype=np.float32)[rng.integers(0, 10, count)]
 
 
 def _network(seed: int, x: np.ndarray, y: np.ndarray) -> Network:
@@ -85,7 +78,7 @@ def main() -> None:
     parser.add_argument("--learns", type=int, default=16000, help="learns per measurement")
     args = parser.parse_args()
     warm_up()
-    x, y = _samples(GROWN_ON + 4000)
+    x, y = workload.samples(GROWN_ON + 4000)
     line: dict[str, object] = {"benchmark": "workers", "network": "784-400-10"}
     for clusters in (1, 8):
         line[f"direct_{clusters}"] = direct(clusters, args.learns, x, y)

@@ -41,11 +41,11 @@ from typing import Any, Protocol
 import httpx
 import msgpack
 import numpy as np
-from servers import free_port, wait_ready
+import workload
+from servers import PASSWORD, free_port, project_token, wait_ready
 from websockets.asyncio.client import connect
 from wsclient import LeanSocket
 
-PASSWORD = "bench-password"
 HIDDEN = 400
 DEPTH = 32
 CLIENTS, CLUSTERS = 16, 8
@@ -162,11 +162,7 @@ def _make_clusters(url: str) -> tuple[str, list[str]]:
 
     template = TEMPLATE.format(cooldown=1e7, hidden=HIDDEN, reduction="false")
     with httpx.Client(base_url=url, timeout=60) as http:
-        login = {"user_id": "admin", "password": PASSWORD}
-        token = http.post("/v1/token", json=login).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        http.post("/v1/projects", json={"id": "bench", "name": "bench"}, headers=auth)
-        token = http.post("/v1/token", json={**login, "project_id": "bench"}).json()["token"]
+        token = project_token(http)
         auth = {"Authorization": f"Bearer {token}"}
         ids = []
         for i in range(CLUSTERS):
@@ -216,27 +212,8 @@ class Cpu:
 # ---- client loops -------------------------------------------------------------------------
 
 
-def _samples(count: int, seed: int) -> list[tuple[bytes, bytes]]:
-    """MNIST-like inputs (0-255, ~80% zeros) and one-hot targets, as float32 LE bytes."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(count):
-        x = rng.integers(0, 256, 784).astype("<f4")
-        x[rng.random(784) < 0.8] = 0
-        y = np.zeros(10, "<f4")
-        y[rng.integers(10)] = 1
-        out.append((x.tobytes(), y.tobytes()))
-    return out
-
-
 def _frames(op: str, cluster: str, count: int, seed: int) -> list[bytes]:
-    frames = []
-    for rid, (x, y) in enumerate(_samples(count, seed)):
-        msg: dict[str, Any] = {"op": op, "id": rid, "cluster": cluster, "inputs": {"pixels": x}}
-        if op == "learn":
-            msg["expected"] = {"digit": y}
-        frames.append(msgpack.packb(msg))
-    return frames
+    return workload.frames(op, cluster, *workload.samples(count, seed))
 
 
 def _summary(latencies: list[float], seconds: float) -> dict[str, float]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from typing import Any
 
 import httpx
 
+# For servers started as processes too; one copy, shared with the benchmarks.
+from benchmarks.servers import free_port as free_port
+from benchmarks.servers import wait_ready
 from hanami_rt.api.runtime import Runtime
 from hanami_rt.server import make_server
 from hanami_rt.settings import Settings
@@ -47,27 +49,6 @@ class LiveServer:
         runtime = self._server.config.app.state.runtime
         assert isinstance(runtime, Runtime)
         return runtime
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (for servers started as processes)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_ready(url: str, deadline_s: float = 120.0) -> None:
-    """Poll /readyz until it answers 200 (startup, not a performance assertion)."""
-    end = time.monotonic() + deadline_s
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > end:
-            raise TimeoutError(f"{url} never became ready")
-        time.sleep(0.05)
 
 
 def bearer(reply: httpx.Response) -> dict[str, Any]:

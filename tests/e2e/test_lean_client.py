@@ -4,35 +4,21 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import msgpack
 import numpy as np
 import pytest
 
+from benchmarks.wsclient import LeanSocket
 from tests.e2e.test_ws import Site, _site, learn_frame, random_image, unpack
 
 pytestmark = pytest.mark.e2e
 
 
-def _wsclient() -> ModuleType:
-    path = Path(__file__).parents[2] / "benchmarks" / "wsclient.py"
-    spec = importlib.util.spec_from_file_location("wsclient", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("wsclient", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_pipelined_learns_come_back_in_order_and_big_frames_pass(tmp_path: Path) -> None:
-    lean = _wsclient()
-
     async def scenario(site: Site) -> None:
-        ws = await lean.LeanSocket.connect(site.ws_url, site.headers)
+        ws = await LeanSocket.connect(site.ws_url, site.headers)
         for rid in range(20):  # a 3,136-byte input: the 16-bit length form
             await ws.send(learn_frame(site.cluster, rid, random_image(rid), rid % 10))
         for rid in range(20):
@@ -58,10 +44,8 @@ def test_pipelined_learns_come_back_in_order_and_big_frames_pass(tmp_path: Path)
 
 
 def test_a_server_close_reaches_the_caller_with_its_code(tmp_path: Path) -> None:
-    lean = _wsclient()
-
     async def scenario(site: Site) -> str:
-        ws = await lean.LeanSocket.connect(site.ws_url, site.headers)
+        ws = await LeanSocket.connect(site.ws_url, site.headers)
         await ws.send(bytes(70_000))  # over the limit set below
         with pytest.raises(ConnectionError) as closed:
             await ws.recv()
@@ -72,11 +56,9 @@ def test_a_server_close_reaches_the_caller_with_its_code(tmp_path: Path) -> None
 
 
 def test_a_refused_handshake_raises(tmp_path: Path) -> None:
-    lean = _wsclient()
-
     async def scenario(site: Site) -> None:
         with pytest.raises(ConnectionError, match="handshake"):
-            await lean.LeanSocket.connect(site.ws_url.replace("/v1/ws", "/v1/nowhere"))
+            await LeanSocket.connect(site.ws_url.replace("/v1/ws", "/v1/nowhere"))
 
     for site in _site(tmp_path):
         asyncio.run(scenario(site))
