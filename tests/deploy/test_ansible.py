@@ -281,6 +281,10 @@ def test_playbook_installs_runs_is_idempotent_and_stops(deployment: Deployment) 
     nginx = deployment.path("etc/nginx/conf.d/hanami-rt.conf").read_text()
     assert "proxy_set_header Upgrade $http_upgrade;" in nginx
     assert f"server 127.0.0.1:{deployment.port};" in nginx
+    for upload_path in ("location /v1/uploads {", "location = /v1/checkpoints {"):
+        block = nginx.split(upload_path, 1)[1].split("}", 1)[0]  # files up to max_upload_bytes
+        assert "client_max_body_size 4294967296;" in block, block
+        assert "proxy_request_buffering off;" in block, block
     certificate = deployment.path("etc/hanami-rt/tls/hanami-rt.crt")
     assert certificate.read_text().startswith("-----BEGIN CERTIFICATE-----")
     assert deployment.path("etc/hanami-rt/tls/hanami-rt.key").stat().st_mode & 0o777 == 0o600
