@@ -254,7 +254,8 @@ class AsyncSession:
             )
         except InvalidStatus as exc:
             code = exc.response.status_code
-            raise error_for(f"http_{code}", f"the websocket upgrade was refused ({code})") from exc
+            message = f"the websocket upgrade was refused ({code})"
+            raise error_for(f"http_{code}", message, status=code) from exc
         except (OSError, InvalidHandshake, TimeoutError) as exc:
             raise ConnectionLost(f"could not open {self._url}: {exc}") from exc
         self._ws = ws

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
+from typing import Any
 from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
 
-from hanami_client import ConnectionLost, Project, Token, User, ValidationError, config
+from hanami_client import (
+    AuthError,
+    ConnectionLost,
+    NotFoundError,
+    Project,
+    Token,
+    User,
+    ValidationError,
+    config,
+)
 from hanami_client.cli import _parser
 from hanami_client.errors import error_for
 from hanami_client.models import Membership
-from hanami_client.session import _as_bricks, ws_url
+from hanami_client.session import AsyncSession, _as_bricks, ws_url
 from hanami_client.table import render
 
 
@@ -90,3 +101,33 @@ def test_every_cli_group_has_create_and_delete(
     args.action(client, args)
     group, name = method.split(".")
     getattr(getattr(client, group), name).assert_called_once_with(*called_with)
+
+
+@pytest.mark.parametrize(("status", "kind"), [(401, AuthError), (404, NotFoundError)])
+def test_a_refused_websocket_upgrade_raises_by_its_status(status: int, kind: type) -> None:
+    """A proxy or server that refuses the upgrade with an HTTP status gets that status's
+    exception, as a REST reply would, not a generic ServerError."""
+    from http import HTTPStatus
+
+    from websockets.asyncio.server import serve
+
+    from hanami_client.transport import Api
+
+    def answer(connection: Any, request: Any) -> Any:
+        if request.path.startswith("/v1/clusters/"):  # the session's look-up of the bricks
+            return connection.respond(HTTPStatus.OK, '{"inputs": {"x": 1}, "outputs": {"y": 1}}')
+        return connection.respond(HTTPStatus(status), "refused\n")
+
+    async def scenario() -> None:
+        async with serve(lambda ws: ws.close(), "127.0.0.1", 0, process_request=answer) as srv:
+            port = next(iter(srv.sockets)).getsockname()[1]
+            api = Api(f"http://127.0.0.1:{port}", token="t", timeout=5)
+            try:
+                with pytest.raises(kind) as refused:
+                    async with AsyncSession(api, "c"):
+                        pass
+                assert refused.value.status == status
+            finally:
+                await api.http.aclose()
+
+    asyncio.run(scenario())
