@@ -62,11 +62,17 @@ def backward(st: State, expected: np.ndarray) -> None:
         kind = st.brick_kind[brick]
         if kind == OUTPUT:
             continue
-        for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
+        # active neurons listed without a branch, as in forward.send; the others' delta is 0
+        start, end = st.brick_start[brick], st.brick_start[brick + 1]
+        active = np.empty(end - start, np.int32)
+        count = 0
+        for n in range(start, end):
+            st.delta[n] = 0
+            active[count] = n
+            count += st.potential[n] > 0
+        for a in range(count):
+            n = active[a]
             p0 = st.potential[n]
-            if p0 <= 0:
-                st.delta[n] = 0
-                continue
             total = np.float32(0)
             row = st.first_section[n]
             while row >= 0 and p0 - st.sec_offset[row] > MIN_POTENTIAL:

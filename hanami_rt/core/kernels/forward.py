@@ -84,10 +84,17 @@ def send(st: State, brick: int, potential: np.ndarray, inflow: np.ndarray, learn
     and new synapses can only happen where a walk ends, so they are handled there.
     """
     grow_now = learn and st.brick_kind[brick] == INPUT
-    for n in range(st.brick_start[brick], st.brick_start[brick + 1]):
+    # the active neurons first, without a branch: which ones fire is as good as random, and
+    # mispredicting that branch for every neuron cost ~10 % of a forward pass
+    start, end = st.brick_start[brick], st.brick_start[brick + 1]
+    active = np.empty(end - start, np.int32)
+    count = 0
+    for n in range(start, end):
+        active[count] = n
+        count += potential[n] > 0
+    for a in range(count):
+        n = active[a]
         p0 = potential[n]
-        if p0 <= 0:
-            continue
         if grow_now and st.first_section[n] < 0:
             new_section(st, n, brick, 0.0)
         row = st.first_section[n]
