@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from hanami_rt.core.kernels.flags import jit
+from hanami_rt.core.kernels.forward import prefetch
 from hanami_rt.core.kernels.state import (
     HIDDEN,
     LEARN_RATE,
@@ -73,6 +74,12 @@ def backward(st: State, expected: np.ndarray) -> None:
         for a in range(count):
             n = active[a]
             p0 = st.potential[n]
+            if a + 2 < count:  # as in forward: the section two neurons ahead, into L1
+                ahead = st.first_section[active[a + 2]]
+                if ahead >= 0:
+                    prefetch(st.syn_weight, ahead, 0)
+                    prefetch(st.syn_weight, ahead, 15)
+                    prefetch(st.syn_target, ahead, 0)
             total = np.float32(0)
             row = st.first_section[n]
             while row >= 0 and p0 - st.sec_offset[row] > MIN_POTENTIAL:
@@ -80,16 +87,22 @@ def backward(st: State, expected: np.ndarray) -> None:
                 if confirm:
                     to_output = st.brick_kind[st.sec_brick[row]] == OUTPUT
                     fired_above = np.float32(0.5 if to_output else 0.0)
+                # `while` with sec_walked read at each step, not `for j in range(...)`: LLVM
+                # then cannot unroll the loop by 8, whose unrolled part and remainder both
+                # ended in a mispredicted branch for walks of ~8-16 synapses (~8 % slower)
+                j = 0
                 if kind == HIDDEN:
-                    for j in range(st.sec_walked[row]):
+                    while j < st.sec_walked[row]:
                         d = st.delta[base + st.syn_target[row, j]]
                         w = st.syn_weight[row, j]
                         total += d * w
                         st.syn_weight[row, j] = w - rate * d
+                        j += 1
                 else:  # an input neuron's own delta is never used: only update the weights
-                    for j in range(st.sec_walked[row]):
+                    while j < st.sec_walked[row]:
                         d = st.delta[base + st.syn_target[row, j]]
                         st.syn_weight[row, j] -= rate * d
+                        j += 1
                 if confirm:
                     for j in range(st.sec_walked[row]):
                         t = base + st.syn_target[row, j]
