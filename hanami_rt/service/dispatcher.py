@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
-from weakref import WeakKeyDictionary
 
 from hanami_rt.core import Network
 from hanami_rt.core.network import Outputs
@@ -33,7 +32,6 @@ class Dispatcher:
     def __init__(self, registry: Registry, inline_max_s: float) -> None:
         self._registry = registry
         self._inline_max_s = inline_max_s
-        self._cost: WeakKeyDictionary[LiveCluster, float] = WeakKeyDictionary()
         self.on_workers = 0
         """Requests submitted for the worker threads and not finished yet (any cluster)."""
 
@@ -45,7 +43,7 @@ class Dispatcher:
             and self.on_workers == 0
             and not lock.writer
             and lock.readers == 0
-            and self._cost.get(cluster, 0.0) <= self._inline_max_s
+            and cluster.cost <= self._inline_max_s
         )
 
     def learn(
@@ -86,8 +84,8 @@ class Dispatcher:
 
     def _record(self, cluster: LiveCluster, took: float) -> None:
         """Fold one measured cost into the cluster's average."""
-        old = self._cost.get(cluster)
-        self._cost[cluster] = took if old is None else old + _SMOOTHING * (took - old)
+        old = cluster.cost
+        cluster.cost = took if old == 0.0 else old + _SMOOTHING * (took - old)
 
     async def _on_workers(self, work: Coroutine[Any, Any, Outputs]) -> Outputs:
         """Await work counted in `on_workers`; uncount it when done (callers must await)."""

@@ -40,7 +40,9 @@ class Started(Awaitable[T]):
             self._done, self._value = True, stop.value
 
     def __await__(self) -> Any:
-        return self._finish().__await__()
+        if not self._done:  # the usual case skips making a coroutine for nothing
+            yield from self._finish().__await__()
+        return self._value
 
     async def _finish(self) -> T:
         """Wait for whatever the coroutine waits on, resume it, repeat; cancellation is

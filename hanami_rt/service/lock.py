@@ -51,10 +51,17 @@ class ClusterLock:
             self._grant(exclusive)
             future.set_result(None)
 
-    async def acquire(self, exclusive: bool) -> None:
-        """Wait until granted; arrival order is kept across shared and exclusive waiters."""
+    def try_acquire(self, exclusive: bool) -> bool:
+        """Take the lock now if nobody holds it against us or waits for it; no await, for
+        the realtime path's hot case."""
         if not self._waiters and self._free_for(exclusive):
             self._grant(exclusive)
+            return True
+        return False
+
+    async def acquire(self, exclusive: bool) -> None:
+        """Wait until granted; arrival order is kept across shared and exclusive waiters."""
+        if self.try_acquire(exclusive):
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append((exclusive, future))

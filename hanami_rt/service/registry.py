@@ -37,6 +37,9 @@ class LiveCluster:
     lock: ClusterLock = field(default_factory=ClusterLock)
     generation: int = 0
     saved_generation: int = 0
+    cost: float = 0.0
+    """Seconds a realtime request's kernels take, averaged (service/dispatcher.py); 0 until
+    the first."""
 
     @property
     def dirty(self) -> bool:
@@ -160,7 +163,8 @@ class Registry:
         is awaited only after the lock is released: a lock never waits on a client. Bad input
         raises before anything changed (no answer). Returns the seconds the two kernel halves
         took; they never wait, so their wall time stands for CPU time (also for `on_work`)."""
-        await cluster.lock.acquire(True)
+        if not cluster.lock.try_acquire(True):
+            await cluster.lock.acquire(True)
         try:
             self._still_live(cluster)
             started = time.perf_counter()
@@ -189,7 +193,8 @@ class Registry:
     async def infer_inline(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
         """Infer one sample on this thread (lock shared); the outputs and the kernel's seconds
         (wall time standing for CPU time, as in `learn_inline`)."""
-        await cluster.lock.acquire(False)
+        if not cluster.lock.try_acquire(False):
+            await cluster.lock.acquire(False)
         try:
             self._still_live(cluster)
             started = time.perf_counter()

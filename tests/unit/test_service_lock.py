@@ -60,3 +60,21 @@ async def _cancelled_waiter() -> bool:
 
 def test_a_cancelled_waiter_does_not_block_the_queue() -> None:
     assert asyncio.run(_cancelled_waiter())
+
+
+def test_try_acquire_takes_only_what_acquire_would_grant_at_once() -> None:
+    async def scenario() -> None:
+        lock = ClusterLock()
+        assert lock.try_acquire(False) and lock.try_acquire(False)  # readers share
+        assert not lock.try_acquire(True)  # a writer must wait for the readers
+        waiter = asyncio.create_task(lock.acquire(True))
+        await asyncio.sleep(0)
+        assert not lock.try_acquire(False)  # nobody overtakes a queued writer
+        lock.release(False)
+        lock.release(False)
+        await waiter
+        assert lock.writer and not lock.try_acquire(False) and not lock.try_acquire(True)
+        lock.release(True)
+        assert lock.try_acquire(True)
+
+    asyncio.run(scenario())
