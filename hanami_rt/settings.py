@@ -84,6 +84,13 @@ class Settings:
     ws_pipeline_depth: int = field(
         default=64, metadata=_doc("websocket requests in flight before the server stops reading")
     )
+    native_threads: int = field(
+        default=-1,
+        metadata=_doc(
+            "GIL-free threads for websocket learns and infers when connections crowd in; "
+            "-1 = one per CPU core but one, 0 = none (worker threads instead)"
+        ),
+    )
     ws_inline_max_us: float = field(
         default=300.0,
         metadata=_doc("run a websocket request on the event loop when it costs less (0 = never)"),
@@ -131,6 +138,13 @@ class Settings:
         """Number of worker threads actually used."""
         return self.worker_threads or os.cpu_count() or 1
 
+    @property
+    def natives(self) -> int:
+        """Number of native threads actually used."""
+        if self.native_threads >= 0:
+            return self.native_threads
+        return max(0, (os.cpu_count() or 1) - 1)
+
     def __post_init__(self) -> None:
         checks = [
             (1 <= self.port <= 65535 or self.port == 0, "port must be 0..65535"),
@@ -152,6 +166,7 @@ class Settings:
             (self.ws_auth_timeout_s > 0, "ws_auth_timeout_s must be positive"),
             (self.ws_pipeline_depth >= 1, "ws_pipeline_depth must be >= 1"),
             (self.ws_inline_max_us >= 0, "ws_inline_max_us must be >= 0"),
+            (self.native_threads >= -1, "native_threads must be >= -1 (-1 = cores - 1)"),
             (self.watts_per_core > 0, "watts_per_core must be positive"),
             (self.max_metric_clusters >= 0, "max_metric_clusters must be >= 0"),
             (self.sample_interval_s > 0, "sample_interval_s must be positive"),

@@ -29,6 +29,7 @@ from hanami_rt.service.batch import Batch
 from hanami_rt.service.bootstrap import ensure_admin
 from hanami_rt.service.clusters import ClusterService
 from hanami_rt.service.dispatcher import Dispatcher
+from hanami_rt.service.native import NativeWorkers
 from hanami_rt.service.persistence import Persister
 from hanami_rt.service.registry import Registry
 from hanami_rt.service.workers import Workers
@@ -135,6 +136,8 @@ class Runtime:
             restored = await self.clusters.restore_all()
             if self.settings.warmup:
                 await self.workers.run(warm_up)
+            if self.settings.natives:  # compiled (or loaded from numba's cache) off the loop
+                self.registry.native = await self.workers.run(NativeWorkers, self.settings.natives)
             log.info("restored %d cluster(s); ready", restored)
             # Startup leaves ~130k objects (numba, llvmlite) that every collection would scan
             # again: freezing them cut the websocket round trip from ~97 to ~74 us (p50).
@@ -167,6 +170,8 @@ class Runtime:
             if self.startup_error is None:
                 await self.persister.stop()
         finally:
+            if self.registry.native is not None:
+                self.registry.native.close()
             self.workers.shutdown()
             await self.db.close()
 

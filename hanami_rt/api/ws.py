@@ -338,7 +338,7 @@ class Session:
         # Inline needs no worker work anywhere and a free cluster lock: then every earlier
         # request to this cluster has finished, so arrival order holds; replies still leave in
         # request order through _answer. A pipelining client thus stays on the fast path.
-        inline = self._dispatcher.can_inline(cluster)
+        inline = self._dispatcher.can_inline(cluster, self)
         inputs = request.inputs  # read-only views on the frame: Network copies them itself
         if inline:
             if type(request) is LearnRequest:

@@ -144,6 +144,29 @@ class Network:
 
         return self._split(out, fresh=True), finish
 
+    def prepare_learn(self, inputs: Values, expected: Values) -> tuple[np.ndarray, np.ndarray]:
+        """For a learn run elsewhere (service/native.py): the validated rows, with room made
+        for what the sample may grow; then `learn_rows` on `state` learns it as `learn` does.
+        Bad input raises before anything changed."""
+        x = self._one(inputs, self.input_bricks, "input", _ANY)
+        y = self._one(expected, self.output_bricks, "expected", _UNIT)
+        self._pending = None  # a learn_split's finish after this would update stale walks
+        self._keep_reserve()
+        return x, y
+
+    def prepare_infer(self, inputs: Values) -> np.ndarray:
+        """For an infer run elsewhere: the validated row for `infer_rows` on `state`."""
+        return self._one(inputs, self.input_bricks, "input", _ANY)
+
+    @property
+    def output_width(self) -> int:
+        """Output values of one sample, all output bricks together."""
+        return self._n_outputs
+
+    def outputs_of(self, row: np.ndarray) -> Outputs:
+        """A fresh output row (nobody else holds it) as outputs per brick."""
+        return self._split(row, fresh=True)
+
     def learn_many(self, inputs: Values, expected: Values) -> None:
         """Learn 2-D rows one sample at a time in one kernel call; same as `learn` per row."""
         x = self._rows(inputs, self.input_bricks, "input", many=True)

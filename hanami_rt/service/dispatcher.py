@@ -23,6 +23,7 @@ from hanami_rt.wire import Bricks
 
 T = TypeVar("T")
 _SMOOTHING = 0.2  # weight of the newest sample in the cost average
+_CROWDED_S = 1e-3  # another connection's request this recent: requests are crowding in
 
 
 class Dispatcher:
@@ -33,10 +34,21 @@ class Dispatcher:
         self._registry = registry
         self._inline_max_s = inline_max_s
         self.on_workers = 0
-        """Requests submitted for the worker threads and not finished yet (any cluster)."""
+        """Requests submitted for worker or native threads and not finished (any cluster)."""
+        self._last_source: object = None  # the connection of the latest request
+        self._last_at = 0.0
 
-    def can_inline(self, cluster: LiveCluster) -> bool:
-        """True when running inline cannot wait on the lock, delay queued work or block long."""
+    def can_inline(self, cluster: LiveCluster, source: object) -> bool:
+        """True when running inline cannot wait on the lock, delay queued work or block long,
+        and, with native threads, when requests are not crowding in from several connections
+        (`source`: the caller's connection): then the kernels go to a native thread, which
+        leaves the event loop only the protocol."""
+        now = time.perf_counter()
+        crowded = source is not self._last_source and now - self._last_at < _CROWDED_S
+        self._last_source, self._last_at = source, now
+        native = self._registry.native
+        if crowded and native is not None and native.usable():
+            return False
         lock = cluster.lock
         return (
             self._inline_max_s > 0
@@ -53,16 +65,34 @@ class Dispatcher:
         pass.
 
         Not a coroutine function on purpose: work bound for the workers is counted the moment
-        it is submitted, so a later request to the same cluster cannot run inline before it."""
-        fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
+        it is submitted, so a later request to the same cluster cannot run inline before it.
+        A native thread takes it when there is one for this loop, else a worker thread."""
         self.on_workers += 1  # counted now, while the caller still runs
+        native = self._registry.native
+        if native is not None and native.usable():
+            return self._on_workers(self._native(cluster, "learn", inputs, expected))
+        fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
         return self._on_workers(self._registry.exclusive(cluster.id, fn))
 
     def infer(self, cluster: LiveCluster, inputs: Bricks) -> Coroutine[Any, Any, Outputs]:
-        """Infer one sample on a worker (shared with other infers, after every earlier learn)."""
-        fn = self._timed(cluster, lambda net: net.infer(inputs))
+        """Infer one sample off the loop (shared with other infers, after every earlier
+        learn): on a native thread when there is one for this loop, else on a worker."""
         self.on_workers += 1
+        native = self._registry.native
+        if native is not None and native.usable():
+            return self._on_workers(self._native(cluster, "infer", inputs, None))
+        fn = self._timed(cluster, lambda net: net.infer(inputs))
         return self._on_workers(self._registry.shared(cluster.id, fn))
+
+    async def _native(
+        self, cluster: LiveCluster, op: str, inputs: Bricks, expected: Bricks | None
+    ) -> Outputs:
+        if expected is not None:
+            outputs, took = await self._registry.learn_native(cluster, inputs, expected)
+        else:
+            outputs, took = await self._registry.infer_native(cluster, inputs)
+        self._record(cluster, took)
+        return outputs
 
     async def learn_inline(
         self,

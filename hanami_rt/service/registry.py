@@ -1,8 +1,9 @@
 """The live networks of every project, in memory, each behind its own ClusterLock.
 
 All work on a network goes through `shared` (infer, stats, snapshot) or `exclusive` (learn,
-learn_many, restore), or their on-the-loop forms `infer_inline` and `learn_inline`, so the lock
-rules hold for REST, the websocket and dataset tasks alike.
+learn_many, restore), their on-the-loop forms `infer_inline` and `learn_inline`, or their
+native-thread forms `infer_native` and `learn_native`, so the lock rules hold for REST, the
+websocket and dataset tasks alike.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hanami_rt.core.network import Outputs
 from hanami_rt.errors import NotFound
 from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
+from hanami_rt.service.native import NativeWorkers, NoRoom
 from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
@@ -55,6 +57,8 @@ class Registry:
         self._clusters: dict[str, LiveCluster] = {}
         self.on_work = on_work
         """Telemetry's hook (energy, samples, activity); None records nothing."""
+        self.native: NativeWorkers | None = None
+        """The GIL-free threads for single learns and infers, once started (Runtime)."""
 
     def add(self, cluster: LiveCluster) -> None:
         """Make a cluster live (replacing any with the same id)."""
@@ -206,6 +210,52 @@ class Registry:
             self.on_work(cluster.id, "infer", took, 1)
         return outputs, took
 
+    async def learn_native(
+        self, cluster: LiveCluster, inputs: Values, expected: Values
+    ) -> tuple[Outputs, float]:
+        """Learn one sample on a native thread (service/native.py) with the lock held alone
+        until it is done; the outputs of its forward pass and the CPU seconds it took. Bad
+        input raises before anything changed; a full ring runs it on a worker instead."""
+        assert self.native is not None
+        if not cluster.lock.try_acquire(True):
+            await cluster.lock.acquire(True)
+        try:
+            self._still_live(cluster)
+            network = cluster.network
+            x, y = network.prepare_learn(inputs, expected)
+            try:
+                outputs, took = await self.native.learn(network, x, y)
+            except NoRoom:
+                outputs, took = await self._workers.run(_timed, network.learn, x, y)
+            except BaseException:
+                cluster.generation += 1  # unknown failure: assume the state moved
+                raise
+            cluster.generation += 1
+        finally:
+            cluster.lock.release(True)
+        if self.on_work is not None:
+            self.on_work(cluster.id, "learn", took, 1)
+        return outputs, took
+
+    async def infer_native(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
+        """Infer one sample on a native thread (lock shared); outputs and CPU seconds."""
+        assert self.native is not None
+        if not cluster.lock.try_acquire(False):
+            await cluster.lock.acquire(False)
+        try:
+            self._still_live(cluster)
+            network = cluster.network
+            x = network.prepare_infer(inputs)
+            try:
+                outputs, took = await self.native.infer(network, x)
+            except NoRoom:
+                outputs, took = await self._workers.run(_timed, network.infer, x)
+        finally:
+            cluster.lock.release(False)
+        if self.on_work is not None:
+            self.on_work(cluster.id, "infer", took, 1)
+        return outputs, took
+
     async def replace(self, cluster_id: str, network: Network) -> None:
         """Swap in another network (a restored checkpoint) once running work has finished."""
         cluster = self.get(cluster_id)
@@ -225,3 +275,10 @@ class Registry:
     async def stats(self, cluster_id: str) -> dict[str, Any]:
         """The network's `stats()`."""
         return await self.shared(cluster_id, lambda net: net.stats(), op=None)
+
+
+def _timed(run: Callable[..., Outputs], *args: Any) -> tuple[Outputs, float]:
+    """`run(*args)` and the CPU seconds this thread spent on it."""
+    started = time.thread_time()
+    outputs = run(*args)
+    return outputs, time.thread_time() - started

@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from hanami_rt.core import Network
 from hanami_rt.idx import read_idx
 from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
 from tests.e2e.support import LiveServer, bearer
@@ -175,3 +176,53 @@ def test_frame_over_the_limit_closes_1009_on_uvicorn(tmp_path: Path) -> None:
                 return info.value.rcvd.code
 
         assert asyncio.run(scenario(site)) == 1009
+
+
+def test_crowding_connections_learn_on_native_threads_exactly_as_a_network_would(
+    tmp_path: Path,
+) -> None:
+    """Four connections, one cluster each (seeds 0-3), learning and inferring one request at a
+    time, all at once: requests from several connections crowd in, so they run on the native
+    threads; every reply equals what a local Network with the same template and seed gives."""
+    with LiveServer(make_settings(tmp_path / "data", native_threads=1)) as server:
+        site = Site(server)
+        with httpx.Client(base_url=server.url) as http:
+            clusters = []
+            for seed in range(4):
+                body = {"name": f"n{seed}", "template": TEMPLATE, "seed": seed}
+                reply = http.post("/v1/clusters", json=body, headers=site.headers)
+                assert reply.status_code == 201, reply.text
+                clusters.append(str(reply.json()["id"]))
+
+        async def client(seed: int) -> list[np.ndarray]:
+            got = []
+            async with await site.open() as ws:
+                for rid in range(60):
+                    image = random_image(rid + 100 * seed)
+                    frame = learn_frame(clusters[seed], rid, image, rid % 10)
+                    if rid % 4 == 3:  # an infer of the same image
+                        message = unpack(frame)
+                        del message["expected"]
+                        frame = msgpack.packb({**message, "op": "infer"})
+                    await ws.send(frame)
+                    reply = unpack(await ws.recv())
+                    assert reply["ok"] is True and reply["id"] == rid, reply
+                    got.append(np.frombuffer(reply["outputs"]["test_output"], dtype="<f4"))
+            return got
+
+        async def scenario() -> list[list[np.ndarray]]:
+            return await asyncio.gather(*(client(seed) for seed in range(4)))
+
+        results = asyncio.run(scenario())
+        native = server.runtime.registry.native
+        assert native is not None and native.jobs_done > 0
+    for seed, got in enumerate(results):
+        twin = Network.from_template(TEMPLATE, seed=seed)
+        for rid, outputs in enumerate(got):
+            image = random_image(rid + 100 * seed)
+            if rid % 4 == 3:
+                want = twin.infer({"test_input": image})
+            else:
+                expected = np.eye(10, dtype=np.float32)[rid % 10]
+                want = twin.learn({"test_input": image}, {"test_output": expected})
+            assert np.array_equal(outputs, want["test_output"]), (seed, rid)

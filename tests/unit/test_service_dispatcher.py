@@ -37,9 +37,9 @@ def test_submitted_work_blocks_inline_until_it_is_done() -> None:
     async def scenario() -> None:
         _, cluster, dispatcher = _setup(1.0)
         work = dispatcher.learn(cluster, X, Y)
-        assert dispatcher.on_workers == 1 and not dispatcher.can_inline(cluster)
+        assert dispatcher.on_workers == 1 and not dispatcher.can_inline(cluster, None)
         await work
-        assert dispatcher.on_workers == 0 and dispatcher.can_inline(cluster)
+        assert dispatcher.on_workers == 0 and dispatcher.can_inline(cluster, None)
 
     asyncio.run(scenario())
 
@@ -85,15 +85,51 @@ def test_inline_learns_answering_early_give_the_same_network_and_outputs() -> No
 def test_a_cluster_measured_above_the_threshold_goes_to_the_workers() -> None:
     async def scenario() -> None:
         _, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
-        assert dispatcher.can_inline(cluster)  # not measured yet
+        assert dispatcher.can_inline(cluster, None)  # not measured yet
 
         async def answer(out: dict[str, np.ndarray]) -> None:
             pass
 
         await dispatcher.learn_inline(cluster, X, Y, answer)
-        assert not dispatcher.can_inline(cluster)  # measured above the tiny threshold
+        assert not dispatcher.can_inline(cluster, None)  # measured above the tiny threshold
         _, cluster, dispatcher = _setup(1e-9)
         await dispatcher.infer_inline(cluster, X)
-        assert not dispatcher.can_inline(cluster)
+        assert not dispatcher.can_inline(cluster, None)
+
+    asyncio.run(scenario())
+
+
+def test_crowding_connections_send_work_to_the_native_threads() -> None:
+    """Requests from one connection stay inline; requests from two within a millisecond go to
+    the native threads, which learn exactly what Network.learn would (bad input refused there
+    too, unchanged); without native threads nothing changes."""
+    from hanami_rt.service.native import NativeWorkers
+
+    async def scenario() -> None:
+        registry, cluster, dispatcher = _setup(1.0)
+        native = NativeWorkers(1)
+        one, other = object(), object()
+        assert dispatcher.can_inline(cluster, one) and dispatcher.can_inline(cluster, one)
+        assert dispatcher.can_inline(cluster, other)  # crowded, but no native threads yet
+        registry.native = native
+        try:
+            assert not dispatcher.can_inline(cluster, one)  # `other` came just before
+            assert dispatcher.can_inline(cluster, one)  # the same one again: not crowded
+            twin = Network.from_template(TEMPLATE, seed=3)
+            for _ in range(5):
+                got = await dispatcher.learn(cluster, X, Y)
+                assert np.array_equal(got["y"], twin.learn(X, Y)["y"])
+            assert np.array_equal((await dispatcher.infer(cluster, X))["y"], twin.infer(X)["y"])
+            assert cluster.generation == 5 and dispatcher.on_workers == 0
+            assert cluster.network.to_bytes() == twin.to_bytes()
+            try:
+                await dispatcher.learn(cluster, {"x": np.full(4, np.nan, np.float32)}, Y)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("NaN input was accepted")
+            assert cluster.generation == 5 and cluster.network.to_bytes() == twin.to_bytes()
+        finally:
+            native.close()
 
     asyncio.run(scenario())

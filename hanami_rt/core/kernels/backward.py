@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from hanami_rt.core.kernels.flags import jit
-from hanami_rt.core.kernels.forward import prefetch
+from hanami_rt.core.kernels.intrinsics import prefetch
 from hanami_rt.core.kernels.state import (
     HIDDEN,
     LEARN_RATE,

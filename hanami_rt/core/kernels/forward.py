@@ -7,15 +7,12 @@ copies while the network's own neuron state belongs to learning.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
-from llvmlite import ir  # type: ignore[import-untyped]
-from numba import types
-from numba.extending import intrinsic
 
 from hanami_rt.core.kernels.flags import jit
 from hanami_rt.core.kernels.growth import new_section
+from hanami_rt.core.kernels.intrinsics import prefetch
 from hanami_rt.core.kernels.rng import next_below, next_u64
 from hanami_rt.core.kernels.state import (
     COOLDOWN,
@@ -34,34 +31,6 @@ _ONE = np.uint64(1)
 ZERO = np.float32(0)
 _WEIGHT_SCALE = 0.1 / 9007199254740992.0  # 0.1 * 2**-53
 _S11 = np.uint64(11)
-
-
-def _prefetch(typingctx: Any, array: Any, row: Any, col: Any) -> tuple[Any, Any]:
-    """numba intrinsic: prefetch(array, row, col) starts loading the cache line of a 2-d
-    C-contiguous array[row, col] into L1 (x86 prefetcht0). A hint only: it changes no value and
-    cannot fault, whatever the address."""
-
-    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-        data = context.make_array(sig.args[0])(context, builder, args[0])
-        row, col = (context.cast(builder, args[i], sig.args[i], types.intp) for i in (1, 2))
-        offset = builder.add(
-            builder.mul(row, builder.extract_value(data.strides, 0)),
-            builder.mul(col, builder.extract_value(data.strides, 1)),
-        )
-        byte = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        name = "llvm.prefetch.p0"
-        function = builder.module.globals.get(name) or ir.Function(
-            builder.module, ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]), name
-        )
-        address = builder.gep(builder.bitcast(data.data, byte), [offset])
-        builder.call(function, [address, i32(0), i32(3), i32(1)])  # read, keep close, data
-        return context.get_dummy_value()
-
-    return types.void(array, row, col), codegen
-
-
-prefetch: Any = intrinsic(_prefetch)
 
 
 @jit

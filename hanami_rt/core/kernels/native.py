@@ -1,0 +1,188 @@
+"""A worker thread that never takes the GIL: the loop `serve` runs on a pthread of its own.
+
+A Python worker thread needs the GIL to pick up every job and to hand back every result, and
+a busy event loop holds it most of the time, so each hand-over waited for the loop (or woke a
+halted core to take the GIL back and forth). `serve` is a numba cfunc started with
+`pthread_create` (service/native.py): it reads jobs from a ring of int64 records in memory it
+shares with the event loop, runs `learn_rows` or `infer_rows` on the State whose array
+addresses a table holds, and marks the job done, all without touching a Python object.
+
+Hand-over rules (single producer, the event loop; single consumer, the thread), with the
+atomics of kernels/intrinsics.py:
+- the loop fills a job record, then publishes it by raising TAIL (a swap: a full barrier),
+  then reads SLEEPING and writes the job eventfd only when the thread is asleep;
+- the thread sets SLEEPING (a swap) and looks at TAIL once more before it blocks in read(), so
+  a job published meanwhile is never missed;
+- the thread raises DONE (release) after a job's results, and writes the done eventfd only
+  when NOTIFIED was 0; the loop resets NOTIFIED (a swap) before it reads DONE, so one wake-up
+  settles every job done so far and none is left without one.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+from numba import types
+from numba.np.numpy_support import carray
+
+from hanami_rt.core.kernels.cycle import infer_rows, learn_rows
+from hanami_rt.core.kernels.intrinsics import (
+    POINTERS,
+    atomic_load,
+    atomic_store,
+    atomic_swap,
+    libc_clock_gettime,
+    libc_read,
+    libc_write,
+)
+from hanami_rt.core.kernels.state import SLOTS, State
+
+# the control block: int64[CONTROL]
+TAIL, SLEEPING, DONE, NOTIFIED = 0, 1, 2, 3  # jobs published / thread asleep / jobs done / woken
+JOB_FD, DONE_FD, TABLE, TABLE_ROWS, JOBS, RING = 4, 5, 6, 7, 8, 9
+SCRATCH, CLOCK = 10, 12  # 8 bytes for eventfd reads and writes; 16 for a timespec
+DRAINED = 14  # jobs whose results the loop has taken (the loop's own count)
+CONTROL = 16
+
+# a job record: int64[JOB]
+SLOT, KIND, X, Y, OUT, N_IN, N_OUT, STATUS, CPU_NS = range(9)
+JOB = 9
+LEARN, INFER, STOP = 0, 1, 2
+
+FIELDS = len(State._fields)
+"""A table row: the data address of each State array, then each array's length."""
+_CLOCK_THREAD_CPUTIME_ID = 3  # Linux
+
+_f64, _f32 = POINTERS["float64"], POINTERS["float32"]
+_i64, _i32, _i8 = POINTERS["int64"], POINTERS["int32"], POINTERS["int8"]
+_u64, _u8 = POINTERS["uint64"], POINTERS["uint8"]
+
+
+@numba.njit(cache=True, nogil=True)
+def state_at(table: np.ndarray, slot: int) -> State:
+    """The State whose arrays the table row `slot` describes (views, owned elsewhere)."""
+    a, n = table[slot], table[slot, FIELDS:]
+    c = carray
+    return State(
+        c(_f64(a[0]), (n[0],), np.float64),
+        c(_i64(a[1]), (n[1],), np.int64),
+        c(_u64(a[2]), (n[2],), np.uint64),
+        c(_i32(a[3]), (n[3],), np.int32),
+        c(_i8(a[4]), (n[4],), np.int8),
+        c(_i32(a[5]), (n[5],), np.int32),
+        c(_i32(a[6]), (n[6],), np.int32),
+        c(_i32(a[7]), (n[7],), np.int32),
+        c(_f64(a[8]), (n[8],), np.float64),
+        c(_f32(a[9]), (n[9],), np.float32),
+        c(_f32(a[10]), (n[10],), np.float32),
+        c(_i32(a[11]), (n[11],), np.int32),
+        c(_f32(a[12]), (n[12],), np.float32),
+        c(_i32(a[13]), (n[13],), np.int32),
+        c(_i8(a[14]), (n[14],), np.int8),
+        c(_i32(a[15]), (n[15],), np.int32),
+        c(_i32(a[16]), (n[16],), np.int32),
+        c(_i32(a[17]), (n[17],), np.int32),
+        c(_i32(a[18]), (n[18],), np.int32),
+        c(_f32(a[19]), (n[19],), np.float32),
+        c(_i32(a[20]), (n[20],), np.int32),
+        c(_i32(a[21]), (n[21],), np.int32),
+        c(_i32(a[22]), (n[22],), np.int32),
+        c(_i32(a[23]), (n[23],), np.int32),
+        c(_f32(a[24]), (n[24], SLOTS), np.float32),
+        c(_f32(a[25]), (n[25], SLOTS), np.float32),
+        c(_u8(a[26]), (n[26], SLOTS), np.uint8),
+        c(_u8(a[27]), (n[27], SLOTS), np.uint8),
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _thread_cpu_ns(control: np.ndarray, address: int) -> int:
+    libc_clock_gettime(_CLOCK_THREAD_CPUTIME_ID, address + 8 * CLOCK)
+    return int(control[CLOCK] * 1_000_000_000 + control[CLOCK + 1])
+
+
+def _serve(address: int) -> int:
+    """The thread's whole life: run jobs in ring order until a STOP job. `address` is the
+    control block's (a pthread start routine's void * argument has this ABI on x86-64)."""
+    control = carray(_i64(address), (CONTROL,), np.int64)
+    ring = control[RING]
+    jobs = carray(_i64(control[JOBS]), (ring, JOB), np.int64)
+    table = carray(_i64(control[TABLE]), (control[TABLE_ROWS], 2 * FIELDS), np.int64)
+    scratch = address + 8 * SCRATCH
+    head = 0
+    while True:
+        if atomic_load(control, TAIL) == head:
+            atomic_swap(control, SLEEPING, 1)
+            if atomic_load(control, TAIL) == head:
+                libc_read(control[JOB_FD], scratch, 8)  # until the loop writes the eventfd
+            atomic_store(control, SLEEPING, 0)
+            continue
+        job = jobs[head % ring]
+        if job[KIND] == STOP:
+            atomic_store(control, DONE, head + 1)
+            return 0
+        st = state_at(table, job[SLOT])
+        x = carray(_f32(job[X]), (1, job[N_IN]), np.float32)
+        out = carray(_f32(job[OUT]), (1, job[N_OUT]), np.float32)
+        started = _thread_cpu_ns(control, address)
+        if job[KIND] == LEARN:
+            y = carray(_f32(job[Y]), (1, job[N_OUT]), np.float32)
+            job[STATUS] = learn_rows(st, x, y, out, 0)  # 0: too few free rows, nothing done
+        else:
+            infer_rows(st, x, out)
+            job[STATUS] = 1
+        job[CPU_NS] = _thread_cpu_ns(control, address) - started
+        head += 1
+        atomic_store(control, DONE, head)
+        if atomic_swap(control, NOTIFIED, 1) == 0:
+            control[SCRATCH] = 1
+            libc_write(control[DONE_FD], scratch, 8)
+
+
+@functools.cache
+def serve() -> int:
+    """The address of `_serve` compiled as a C function: a pthread start routine. Compiled on
+    first use (a cached load takes ~0.3 s, a first compile ~1.5 s), not at import."""
+    compiled = numba.cfunc(types.int64(types.int64), cache=True)(_serve)
+    address = compiled.address
+    assert address is not None
+    return address
+
+
+@numba.njit(cache=True)
+def publish(
+    control: np.ndarray,
+    jobs: np.ndarray,
+    slot: int,
+    kind: int,
+    x: int,
+    y: int,
+    out: int,
+    n_in: int,
+    n_out: int,
+) -> int:
+    """On the loop: append a job (x, y, out: addresses of float32 rows); its sequence number,
+    or -1 when every record is still in use."""
+    tail = control[TAIL]
+    ring = jobs.shape[0]
+    if tail - control[DRAINED] >= ring:  # a record is reused only once its results are taken
+        return -1
+    job = jobs[tail % ring]
+    job[SLOT], job[KIND], job[X], job[Y], job[OUT] = slot, kind, x, y, out
+    job[N_IN], job[N_OUT], job[STATUS], job[CPU_NS] = n_in, n_out, 0, 0
+    atomic_swap(control, TAIL, tail + 1)
+    if atomic_load(control, SLEEPING) == 1:
+        control[SCRATCH + 1] = 1
+        libc_write(control[JOB_FD], control.ctypes.data + 8 * (SCRATCH + 1), 8)
+    return int(tail)
+
+
+@numba.njit(cache=True)
+def rearm(control: np.ndarray) -> int:
+    """On the loop, at a wake-up: let the next finished job write the done eventfd again, then
+    return how many jobs are done."""
+    atomic_swap(control, NOTIFIED, 0)
+    done: int = atomic_load(control, DONE)
+    return done

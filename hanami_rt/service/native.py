@@ -1,0 +1,221 @@
+"""Realtime learns and infers on native threads that never take the GIL.
+
+The thread side is `core/kernels/native.serve`. This side, on the event loop, keeps a table
+of the networks' array addresses (and the arrays alive), publishes jobs on each thread's ring
+and settles their futures when the thread's done eventfd wakes the loop. One hand-over costs
+the loop a few microseconds and the thread nothing else but the kernel: no GIL to wait for.
+Each network always runs on the same thread (its table slot picks it), and its cluster's lock
+decides what may be in flight for it (one learn, or infers) as for every other path.
+
+Used by one event loop (each ring has a single producer): the first to submit binds it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import ctypes
+import os
+import weakref
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from hanami_rt.core import Network
+from hanami_rt.core.kernels import State
+from hanami_rt.core.kernels.direct import entry_point
+from hanami_rt.core.kernels.native import (
+    CONTROL,
+    CPU_NS,
+    DONE_FD,
+    DRAINED,
+    FIELDS,
+    INFER,
+    JOB,
+    JOB_FD,
+    JOBS,
+    LEARN,
+    RING,
+    STATUS,
+    STOP,
+    TABLE,
+    TABLE_ROWS,
+    publish,
+    rearm,
+    serve,
+)
+
+_pthread = ctypes.CDLL(None, use_errno=True)
+_pthread.pthread_create.argtypes = [ctypes.c_void_p] * 4
+_pthread.pthread_create.restype = ctypes.c_int
+_pthread.pthread_join.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+_pthread.pthread_join.restype = ctypes.c_int
+
+Done = tuple[int, float]
+"""A finished job: its status (1 = done; 0 = a learn found too few free rows and did nothing)
+and the CPU seconds the thread spent on it."""
+
+
+class NoRoom(Exception):
+    """A thread's ring (or the table) is full; the caller runs the work another way."""
+
+
+class _Thread:
+    """One native thread: its control block, job ring and eventfds, and the futures of its
+    published jobs in ring order (with the arrays each job reads or writes, kept alive)."""
+
+    def __init__(self, table: np.ndarray, ring: int) -> None:
+        self.control = np.zeros(CONTROL, dtype=np.int64)
+        self.jobs = np.zeros((ring, JOB), dtype=np.int64)
+        self.job_fd = os.eventfd(0, os.EFD_CLOEXEC)  # blocking: the thread sleeps in read()
+        self.done_fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        c = self.control
+        c[JOB_FD], c[DONE_FD], c[RING] = self.job_fd, self.done_fd, ring
+        c[TABLE], c[TABLE_ROWS], c[JOBS] = table.ctypes.data, table.shape[0], self.jobs.ctypes.data
+        self.pending: deque[tuple[asyncio.Future[Done] | None, tuple[Any, ...]]] = deque()
+        self.drained = 0
+        # bound (and compiled or loaded) now: the loop's first job must not wait for numba
+        self._publish = entry_point(publish, c, self.jobs, *(0,) * 7)
+        self._rearm = entry_point(rearm, c)
+        self._id = ctypes.c_ulong(0)
+        failed = _pthread.pthread_create(ctypes.byref(self._id), None, serve(), c.ctypes.data)
+        if failed:
+            raise OSError(failed, f"pthread_create failed: {os.strerror(failed)}")
+        self.running = True
+
+    def submit(
+        self, loop: asyncio.AbstractEventLoop, job: tuple[int, ...], keep: tuple[Any, ...]
+    ) -> asyncio.Future[Done]:
+        """Publish one job (slot, kind, x, y, out addresses, n_in, n_out)."""
+        if self._publish(self.control, self.jobs, *job) < 0:
+            raise NoRoom
+        future: asyncio.Future[Done] = loop.create_future()
+        self.pending.append((future, keep))
+        return future
+
+    def drain(self) -> None:
+        """On the loop, when the done eventfd is readable: settle every finished job."""
+        with contextlib.suppress(BlockingIOError):
+            os.eventfd_read(self.done_fd)
+        done = self._rearm(self.control)
+        ring, jobs = self.jobs.shape[0], self.jobs
+        while self.drained < done:
+            record = jobs[self.drained % ring]
+            result = (int(record[STATUS]), int(record[CPU_NS]) * 1e-9)
+            self.drained += 1
+            self.control[DRAINED] = self.drained
+            future, _ = self.pending.popleft()
+            if future is not None:  # None: the stop job
+                future.set_result(result)
+
+    def stop(self) -> None:
+        """Let the thread finish every published job, then end it (blocks until then)."""
+        if not self.running:
+            return
+        self.running = False
+        while self._publish(self.control, self.jobs, 0, STOP, 0, 0, 0, 0, 0) < 0:
+            self.drain()  # a full ring: room appears as jobs finish
+        self.pending.append((None, ()))
+        _pthread.pthread_join(self._id.value, None)  # ctypes lets go of the GIL meanwhile
+        self.drain()
+        os.close(self.job_fd)
+        os.close(self.done_fd)
+
+
+class NativeWorkers:
+    """`threads` native threads for one event loop; see the module docstring."""
+
+    def __init__(self, threads: int, *, ring: int = 256, slots: int = 4096) -> None:
+        self._table = np.zeros((slots, 2 * FIELDS), dtype=np.int64)
+        self._owners: list[State | None] = [None] * slots  # what each table row points into
+        self._slots: weakref.WeakKeyDictionary[Network, int] = weakref.WeakKeyDictionary()
+        self._free = list(range(slots - 1, -1, -1))
+        self._threads = [_Thread(self._table, ring) for _ in range(threads)]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+        atexit.register(self.close)  # a thread must not outlive the arrays it reads
+
+    @property
+    def jobs_done(self) -> int:
+        """Jobs finished and settled so far (all threads)."""
+        return sum(thread.drained for thread in self._threads)
+
+    def usable(self) -> bool:
+        """True on the loop this is bound to (any loop before the first job) until closed."""
+        if self.closed:
+            return False
+        return self._loop is None or self._loop is asyncio.get_running_loop()
+
+    async def learn(self, network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Any, float]:
+        """Learn the prepared rows (`Network.prepare_learn`); the outputs and CPU seconds.
+        Runs to its end even when the awaiting task is cancelled (the caller holds the
+        cluster lock until then); NoRoom before anything started."""
+        out = np.empty(network.output_width, dtype=np.float32)
+        status, seconds = await self._run(network, LEARN, x, y, out)
+        if status != 1:  # _prepare made room for growth: a kernel that did nothing is a bug
+            raise RuntimeError("the native learn found too few free section rows")
+        return network.outputs_of(out), seconds
+
+    async def infer(self, network: Network, x: np.ndarray) -> tuple[Any, float]:
+        """Infer the prepared row (`Network.prepare_infer`); the outputs and CPU seconds."""
+        out = np.empty(network.output_width, dtype=np.float32)
+        _, seconds = await self._run(network, INFER, x, x, out)
+        return network.outputs_of(out), seconds
+
+    async def _run(
+        self, network: Network, kind: int, x: np.ndarray, y: np.ndarray, out: np.ndarray
+    ) -> Done:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+            for thread in self._threads:
+                loop.add_reader(thread.done_fd, thread.drain)
+        slot = self._slot(network)
+        thread = self._threads[slot % len(self._threads)]
+        addresses = (x.ctypes.data, y.ctypes.data, out.ctypes.data)
+        future = thread.submit(loop, (slot, kind, *addresses, x.size, out.size), (x, y, out))
+        cancelled = False
+        while not future.done():  # the thread cannot be stopped: wait for it whatever happens
+            try:
+                await asyncio.shield(future)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
+        return future.result()
+
+    def _slot(self, network: Network) -> int:
+        """The network's table row, written again when its State changed (grown, say): no
+        job of it is in flight then, since its cluster lock is held alone."""
+        slot = self._slots.get(network)
+        if slot is None:
+            if not self._free:
+                raise NoRoom
+            slot = self._free.pop()
+            self._slots[network] = slot
+            weakref.finalize(network, self._release, slot)
+        state = network.state
+        if self._owners[slot] is not state:
+            row = self._table[slot]
+            for i, array in enumerate(state):
+                assert array.flags.c_contiguous
+                row[i], row[FIELDS + i] = array.ctypes.data, array.shape[0]
+            self._owners[slot] = state
+        return slot
+
+    def _release(self, slot: int) -> None:
+        self._owners[slot] = None
+        self._free.append(slot)
+
+    def close(self) -> None:
+        """Finish published jobs and end the threads (blocks the caller until then)."""
+        if self.closed:
+            return
+        self.closed = True
+        atexit.unregister(self.close)
+        for thread in self._threads:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(thread.done_fd)
+            thread.stop()

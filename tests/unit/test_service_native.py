@@ -1,0 +1,115 @@
+"""NativeWorkers: learns and infers on GIL-free threads give what Network gives, bit for bit,
+in order per network, through growth and cancellation; bad input never reaches a thread."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from hanami_rt.core import Network
+from hanami_rt.core.errors import InputError
+from hanami_rt.core.kernels.state import SAMPLES_LEARNED
+from hanami_rt.service.native import NativeWorkers
+
+TEMPLATE = """version: 1
+settings:
+    neuron_cooldown: 10000000
+    refractory_time: 1
+    max_connection_distance: 1
+bricks:
+    1,1,1
+        input: pixels
+        number_of_neurons: 50
+    2,1,1
+        number_of_neurons: 40
+    3,1,1
+        output: digit
+        number_of_neurons: 4
+"""
+
+
+def _samples(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    # values rising from sample to sample: each sets a new maximum, so chains keep growing
+    # until they need a second section and the arrays grow (a new State)
+    x = np.repeat(np.arange(1, count + 1, dtype=np.float32)[:, None], 50, axis=1)
+    x[rng.random(x.shape) < 0.3] = 0
+    return x, np.eye(4, dtype=np.float32)[rng.integers(0, 4, count)]
+
+
+def test_learns_and_infers_match_network_bit_for_bit_through_growth() -> None:
+    """Four networks on two threads, fed concurrently (one coroutine each, so each network's
+    jobs stay in order): outputs and every final array equal the same calls made directly.
+    The networks start small, so their arrays grow (a new State) while they learn."""
+    native = NativeWorkers(2)
+    nets = [Network.from_template(TEMPLATE, seed=s) for s in range(4)]
+    twins = [Network.from_template(TEMPLATE, seed=s) for s in range(4)]
+    capacity = [net.state.sec_source.shape[0] for net in nets]
+    data = [_samples(300, 10 + s) for s in range(4)]
+
+    async def feed(net: Network, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        got = []
+        for i in range(len(x)):
+            if i % 3 == 2:
+                outputs, seconds = await native.infer(net, net.prepare_infer(x[i]))
+            else:
+                outputs, seconds = await native.learn(net, *net.prepare_learn(x[i], y[i]))
+            assert seconds > 0
+            got.append(outputs["digit"])
+        return got
+
+    async def scenario() -> list[list[np.ndarray]]:
+        return await asyncio.gather(*(feed(n, *d) for n, d in zip(nets, data, strict=True)))
+
+    results = asyncio.run(scenario())
+    native.close()
+    for net, twin, (x, y), got in zip(nets, twins, data, results, strict=True):
+        want = [
+            twin.infer(x[i])["digit"] if i % 3 == 2 else twin.learn(x[i], y[i])["digit"]
+            for i in range(len(x))
+        ]
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+        for mine, theirs in zip(net.state, twin.state, strict=True):
+            assert np.array_equal(mine, theirs)
+    assert any(n.state.sec_source.shape[0] > c for n, c in zip(nets, capacity, strict=True))
+
+
+def test_bad_input_raises_before_anything_reaches_a_thread() -> None:
+    native = NativeWorkers(1)
+    net = Network.from_template(TEMPLATE)
+    before = net.to_bytes()
+    x, y = _samples(1, 0)
+    with pytest.raises(InputError):
+        net.prepare_learn(x[0][:10], y[0])
+    with pytest.raises(InputError):
+        net.prepare_learn(np.full(50, np.nan, np.float32), y[0])
+    with pytest.raises(InputError):
+        net.prepare_infer({"nope": x[0]})
+    assert net.to_bytes() == before
+    native.close()
+
+
+def test_a_cancelled_caller_still_waits_for_its_job_and_is_bound_to_one_loop() -> None:
+    native = NativeWorkers(1)
+    net = Network.from_template(TEMPLATE)
+    x, y = _samples(50, 1)
+
+    async def scenario() -> None:
+        assert native.usable()
+        task = asyncio.create_task(native.learn(net, *net.prepare_learn(x[0], y[0])))
+        await asyncio.sleep(0)  # published
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert int(net.state.counters[SAMPLES_LEARNED]) == 1  # learned all the same
+
+    asyncio.run(scenario())
+
+    async def elsewhere() -> bool:
+        return native.usable()
+
+    assert asyncio.run(elsewhere()) is False  # another loop: a ring has one producer
+    native.close()
+    assert not native.usable()
