@@ -1,9 +1,11 @@
-"""What the hop to the worker threads costs: learns through `Registry.exclusive`; prints JSON.
+"""What the hop off the event loop costs: learns through `Registry.exclusive` (worker threads)
+and `Registry.learn_native` (native threads); prints JSON.
 
 No sockets: coroutines on one event loop each learn one sample at a time on their own cluster
 (MNIST-sized, 784 -> 400 -> 10, grown on 1,000 samples first), the way websocket requests run
-when they go to the workers. `direct` learns the same samples with `Network.learn` in a plain
+when they leave the loop. `direct` learns the same samples with `Network.learn` in a plain
 loop, so the difference in CPU a learn is what the hop adds (future, queue, wake-ups, GIL).
+`native_T_clusters_C` also reports the event loop thread's CPU a learn (`loop_cpu_us_...`).
 
     python benchmarks/workers.py [--learns N]
 """
@@ -20,6 +22,7 @@ import workload
 
 from hanami_rt.bench import TEMPLATE
 from hanami_rt.core import Network, warm_up
+from hanami_rt.service.native import NativeWorkers
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.service.workers import Workers
 
@@ -73,6 +76,33 @@ async def through_workers(
     return result
 
 
+async def through_native(
+    clusters: int, threads: int, learns: int, x: np.ndarray, y: np.ndarray
+) -> dict[str, float]:
+    """As `through_workers`, on `threads` native threads."""
+    workers = Workers(1)
+    registry = Registry(workers)
+    registry.native = NativeWorkers(threads)
+    live = [LiveCluster(f"c{i}", "bench", "bench", _network(i, x, y)) for i in range(clusters)]
+    for cluster in live:
+        registry.add(cluster)
+    each = learns // clusters
+
+    async def client(i: int) -> None:
+        for j in range(each):
+            r = GROWN_ON + (i * each + j) % (len(x) - GROWN_ON)
+            await registry.learn_native(live[i], x[r], y[r])
+
+    started, cpu, loop = time.perf_counter(), time.process_time(), time.thread_time()
+    await asyncio.gather(*(client(i) for i in range(clusters)))
+    loop = time.thread_time() - loop
+    result = _rate(each * clusters, time.perf_counter() - started, time.process_time() - cpu)
+    result["loop_cpu_us_per_learn"] = round(loop / (each * clusters) * 1e6, 1)
+    registry.native.close()
+    workers.shutdown()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learns", type=int, default=16000, help="learns per measurement")
@@ -85,6 +115,9 @@ def main() -> None:
         for threads in (1, 2):
             key = f"workers_{threads}_clusters_{clusters}"
             line[key] = asyncio.run(through_workers(clusters, threads, args.learns, x, y))
+        line[f"native_1_clusters_{clusters}"] = asyncio.run(
+            through_native(clusters, 1, args.learns, x, y)
+        )
     print(json.dumps(line))
 
 

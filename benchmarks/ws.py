@@ -12,7 +12,9 @@ its busiest thread: the event loop when work runs inline) and this client's (Lin
 The client is `wsclient.LeanSocket` (a minimal RFC 6455 client, ~17-25 us of CPU a round trip
 here) unless `--client websockets` picks the `websockets` library's (~30-40 us). On 2 shared
 cores, whatever the client spends is taken from the servers; the echo's rate with the lean
-client is the 14-18k round trips/s the issue quotes for this stack. `--workers N` sets the
+client is the 14-18k round trips/s the issue quotes for this stack. `--native N` sets the
+server's native threads (0: none, crowded requests then go to the worker threads; default:
+cores - 1). `--workers N` sets the
 server's worker threads (with `--inline-max-us 0`, every learn runs on them).
 
 By default the scheduler places the processes. It sometimes runs the client on the server's
@@ -21,7 +23,7 @@ apart` keeps the client on CPU 0 and both servers on the other CPUs, as with a c
 machine; `--pin together` puts all three on CPU 0, the worst placement. The JSON says which.
 
     python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
-                            [--http h11|httptools] [--inline-max-us N] [--workers N]
+                            [--http h11|httptools] [--inline-max-us N] [--workers N] [--native N]
                             [--client lean|websockets] [--count N] [--pin apart|together]
 """
 
@@ -90,6 +92,8 @@ def serve_hanami(args: argparse.Namespace) -> None:
         overrides["ws_inline_max_us"] = args.inline_max_us
     if args.workers is not None:
         overrides["worker_threads"] = args.workers
+    if args.native is not None:
+        overrides["native_threads"] = args.native
     server = make_server(load_settings(env={}, overrides=overrides))
     _stack(server, args)
     server.run()
@@ -150,6 +154,8 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
         cmd += ["--inline-max-us", str(args.inline_max_us)]
     if args.workers is not None:
         cmd += ["--workers", str(args.workers)]
+    if args.native is not None:
+        cmd += ["--native", str(args.native)]
     if args.pin:
         cmd += ["--pin", args.pin]
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
@@ -390,6 +396,7 @@ def run(args: argparse.Namespace) -> int:
         "stack": stack,
         "inline_max_us": args.inline_max_us,
         "workers": args.workers,
+        "native": args.native,
         "pinned": args.pin,
         "client": args.client,
         "network": f"784-{HIDDEN}-10",
@@ -412,6 +419,9 @@ def main() -> int:
     parser.add_argument("--http", default=None, help="uvicorn http implementation")
     parser.add_argument("--inline-max-us", type=float, default=None, help="ws_inline_max_us")
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: cores)")
+    parser.add_argument(
+        "--native", type=int, default=None, help="native threads (default: cores - 1; 0: none)"
+    )
     parser.add_argument(
         "--client",
         choices=["lean", "websockets"],
