@@ -136,8 +136,8 @@ class Runtime:
             restored = await self.clusters.restore_all()
             if self.settings.warmup:
                 await self.workers.run(warm_up)
-            if self.settings.natives:  # compiled (or loaded from numba's cache) off the loop
-                self.registry.native = await self.workers.run(NativeWorkers, self.settings.natives)
+            if self.settings.natives:
+                await self._start_native(self.settings.natives)
             log.info("restored %d cluster(s); ready", restored)
             # Startup leaves ~130k objects (numba, llvmlite) that every collection would scan
             # again: freezing them cut the websocket round trip from ~97 to ~74 us (p50).
@@ -149,6 +149,16 @@ class Runtime:
             log.exception("startup failed")
             self.startup_error = exc
         self.ready.set()
+
+    async def _start_native(self, threads: int) -> None:
+        """Start the native threads (compiled or loaded from numba's cache off the loop). Where
+        they cannot run (no eventfd or pthreads, say), the worker threads do their work."""
+        try:
+            self.registry.native = await self.workers.run(NativeWorkers, threads)
+        except Exception:
+            log.exception("no native threads; crowded websocket requests use the worker threads")
+        else:
+            log.info("%d native thread(s) for crowded websocket requests", threads)
 
     async def until_ready(self) -> None:
         """Wait until clusters are restored; raise the startup failure if there was one."""
