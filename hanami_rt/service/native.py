@@ -59,7 +59,8 @@ and the CPU seconds the thread spent on it."""
 
 
 class NoRoom(Exception):
-    """A thread's ring (or the table) is full; the caller runs the work another way."""
+    """A thread's ring (or the table) is full, or the threads are closed; the caller runs the
+    work another way."""
 
 
 class _Thread:
@@ -167,6 +168,8 @@ class NativeWorkers:
     async def _run(
         self, network: Network, kind: int, x: np.ndarray, y: np.ndarray, out: np.ndarray
     ) -> Done:
+        if self.closed:  # the threads are gone: nobody would ever run the job
+            raise NoRoom
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop

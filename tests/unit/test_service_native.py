@@ -11,7 +11,7 @@ import pytest
 from hanami_rt.core import Network
 from hanami_rt.core.errors import InputError
 from hanami_rt.core.kernels.state import SAMPLES_LEARNED
-from hanami_rt.service.native import NativeWorkers
+from hanami_rt.service.native import NativeWorkers, NoRoom
 
 TEMPLATE = """version: 1
 settings:
@@ -113,3 +113,42 @@ def test_a_cancelled_caller_still_waits_for_its_job_and_is_bound_to_one_loop() -
     assert asyncio.run(elsewhere()) is False  # another loop: a ring has one producer
     native.close()
     assert not native.usable()
+
+
+def test_closed_threads_take_no_more_jobs() -> None:
+    native = NativeWorkers(1)
+    net = Network.from_template(TEMPLATE)
+    x, y = _samples(2, 2)
+
+    async def scenario() -> None:
+        await native.learn(net, *net.prepare_learn(x[0], y[0]))
+        native.close()
+        with pytest.raises(NoRoom):  # Registry then runs it on a worker thread
+            await native.learn(net, *net.prepare_learn(x[1], y[1]))
+
+    asyncio.run(scenario())
+    assert int(net.state.counters[SAMPLES_LEARNED]) == 1
+
+
+def test_the_registry_runs_a_job_on_a_worker_when_no_native_thread_can_take_it() -> None:
+    from hanami_rt.service.registry import LiveCluster, Registry
+    from hanami_rt.service.workers import Workers
+
+    workers = Workers(1)
+    registry = Registry(workers)
+    registry.native = NativeWorkers(1)
+    registry.native.close()
+    cluster = LiveCluster("c", "p", "o", Network.from_template(TEMPLATE, seed=5))
+    registry.add(cluster)
+    twin = Network.from_template(TEMPLATE, seed=5)
+    x, y = _samples(2, 3)
+
+    async def scenario() -> None:
+        outputs, took = await registry.learn_native(cluster, x[0], y[0])
+        assert np.array_equal(outputs["digit"], twin.learn(x[0], y[0])["digit"]) and took > 0
+        outputs, took = await registry.infer_native(cluster, x[1])
+        assert np.array_equal(outputs["digit"], twin.infer(x[1])["digit"])
+
+    asyncio.run(scenario())
+    workers.shutdown()
+    assert cluster.generation == 1 and cluster.network.to_bytes() == twin.to_bytes()
