@@ -136,14 +136,12 @@ class Settings:
     @property
     def workers(self) -> int:
         """Number of worker threads actually used."""
-        return self.worker_threads or os.cpu_count() or 1
+        return self.worker_threads or _cores()
 
     @property
     def natives(self) -> int:
         """Number of native threads actually used."""
-        if self.native_threads >= 0:
-            return self.native_threads
-        return max(0, (os.cpu_count() or 1) - 1)
+        return self.native_threads if self.native_threads >= 0 else _cores() - 1
 
     def __post_init__(self) -> None:
         checks = [
@@ -268,3 +266,10 @@ def load_settings(
             values[name] = _coerce(name, str(value) if isinstance(value, Path) else value, name)
     values.setdefault("data_dir", Path("data").absolute())
     return Settings(**values)
+
+
+def _cores() -> int:
+    """The CPU cores this process may run on (its affinity, as taskset or a cpuset sets it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1

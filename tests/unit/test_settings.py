@@ -82,3 +82,17 @@ def test_settings_are_frozen_and_documented() -> None:
 def test_admin_user_must_be_a_valid_login_id() -> None:
     with pytest.raises(SettingsError, match="admin_user"):
         load_settings(env={"HANAMI_ADMIN_USER": "my admin"})
+
+
+def test_thread_counts_follow_the_cores_this_process_may_use(tmp_path: Path) -> None:
+    import os
+
+    cores = len(os.sched_getaffinity(0))
+    auto = load_settings(env={}, overrides={"data_dir": tmp_path})
+    assert (auto.workers, auto.natives) == (cores, cores - 1)
+    fixed = load_settings(
+        env={}, overrides={"data_dir": tmp_path, "worker_threads": 3, "native_threads": 0}
+    )
+    assert (fixed.workers, fixed.natives) == (3, 0)
+    with pytest.raises(SettingsError, match="native_threads"):
+        load_settings(env={}, overrides={"data_dir": tmp_path, "native_threads": -2})
