@@ -31,6 +31,8 @@ from hanami_rt.core.kernels.native import (
     CPU_NS,
     DONE_FD,
     DRAINED,
+    EXITED,
+    FAILED,
     FIELDS,
     INFER,
     JOB,
@@ -46,6 +48,7 @@ from hanami_rt.core.kernels.native import (
     rearm,
     serve,
 )
+from hanami_rt.service.workers import run_to_end
 
 _pthread = ctypes.CDLL(None, use_errno=True)
 _pthread.pthread_create.argtypes = [ctypes.c_void_p] * 4
@@ -59,8 +62,8 @@ and the CPU seconds the thread spent on it."""
 
 
 class NoRoom(Exception):
-    """A thread's ring (or the table) is full, or the threads are closed; the caller runs the
-    work another way."""
+    """A thread's ring (or the table) is full, the threads are closed, or the caller's event
+    loop is not the one they serve; the caller runs the work another way."""
 
 
 class _Thread:
@@ -120,6 +123,7 @@ class _Thread:
             self.drain()  # a full ring: room appears as jobs finish
         self.pending.append((None, ()))
         _pthread.pthread_join(self._id.value, None)  # ctypes lets go of the GIL meanwhile
+        assert self.control[EXITED] == 1
         self.drain()
         os.close(self.job_fd)
         os.close(self.done_fd)
@@ -133,7 +137,14 @@ class NativeWorkers:
         self._owners: list[State | None] = [None] * slots  # what each table row points into
         self._slots: weakref.WeakKeyDictionary[Network, int] = weakref.WeakKeyDictionary()
         self._free = list(range(slots - 1, -1, -1))
-        self._threads = [_Thread(self._table, ring) for _ in range(threads)]
+        self._threads: list[_Thread] = []
+        try:
+            for _ in range(threads):
+                self._threads.append(_Thread(self._table, ring))
+        except BaseException:
+            for started in self._threads:  # they must not outlive the arrays they read
+                started.stop()
+            raise
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         atexit.register(self.close)  # a thread must not outlive the arrays it reads
@@ -155,22 +166,26 @@ class NativeWorkers:
         cluster lock until then); NoRoom before anything started."""
         out = np.empty(network.output_width, dtype=np.float32)
         status, seconds = await self._run(network, LEARN, x, y, out)
-        if status != 1:  # _prepare made room for growth: a kernel that did nothing is a bug
+        if status == FAILED:
+            raise RuntimeError("a kernel failed on a native thread (out of memory?)")
+        if status != 1:  # prepare_learn made room to grow: a kernel that did nothing is a bug
             raise RuntimeError("the native learn found too few free section rows")
         return network.outputs_of(out), seconds
 
     async def infer(self, network: Network, x: np.ndarray) -> tuple[Any, float]:
         """Infer the prepared row (`Network.prepare_infer`); the outputs and CPU seconds."""
         out = np.empty(network.output_width, dtype=np.float32)
-        _, seconds = await self._run(network, INFER, x, x, out)
+        status, seconds = await self._run(network, INFER, x, x, out)
+        if status == FAILED:
+            raise RuntimeError("a kernel failed on a native thread (out of memory?)")
         return network.outputs_of(out), seconds
 
     async def _run(
         self, network: Network, kind: int, x: np.ndarray, y: np.ndarray, out: np.ndarray
     ) -> Done:
-        if self.closed:  # the threads are gone: nobody would ever run the job
-            raise NoRoom
         loop = asyncio.get_running_loop()
+        if self.closed or (self._loop is not None and self._loop is not loop):
+            raise NoRoom  # nobody would run it, or a second producer would break the ring
         if self._loop is None:
             self._loop = loop
             for thread in self._threads:
@@ -179,15 +194,7 @@ class NativeWorkers:
         thread = self._threads[slot % len(self._threads)]
         addresses = (x.ctypes.data, y.ctypes.data, out.ctypes.data)
         future = thread.submit(loop, (slot, kind, *addresses, x.size, out.size), (x, y, out))
-        cancelled = False
-        while not future.done():  # the thread cannot be stopped: wait for it whatever happens
-            try:
-                await asyncio.shield(future)
-            except asyncio.CancelledError:
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError
-        return future.result()
+        return await run_to_end(future)
 
     def _slot(self, network: Network) -> int:
         """The network's table row, written again when its State changed (grown, say): no

@@ -3,7 +3,8 @@
 All work on a network goes through `shared` (infer, stats, snapshot) or `exclusive` (learn,
 learn_many, restore), their on-the-loop forms `infer_inline` and `learn_inline`, or their
 native-thread forms `infer_native` and `learn_native`, so the lock rules hold for REST, the
-websocket and dataset tasks alike.
+websocket and dataset tasks alike. Work handed to a thread runs to its end even when its caller
+is cancelled (`workers.run_to_end`): the lock is let go only after the thread has returned.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hanami_rt.errors import NotFound
 from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.native import NativeWorkers, NoRoom
-from hanami_rt.service.workers import Workers
+from hanami_rt.service.workers import Workers, run_to_end
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any
@@ -126,7 +127,7 @@ class Registry:
         fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.shared():
             self._still_live(cluster)
-            return await self._workers.run(fn, cluster.network)
+            return await run_to_end(self._workers.run(fn, cluster.network))
 
     async def exclusive(
         self,
@@ -143,7 +144,7 @@ class Registry:
         async with cluster.lock.exclusive():
             self._still_live(cluster)
             try:
-                result = await self._workers.run(fn, cluster.network)
+                result = await run_to_end(self._workers.run(fn, cluster.network))
             except CoreError:
                 raise  # the core's contract: bad input raises and changes nothing
             except BaseException:
@@ -226,7 +227,7 @@ class Registry:
             try:
                 outputs, took = await self.native.learn(network, x, y)
             except NoRoom:
-                outputs, took = await self._workers.run(_timed, network.learn, x, y)
+                outputs, took = await run_to_end(self._workers.run(_timed, network.learn, x, y))
             except BaseException:
                 cluster.generation += 1  # unknown failure: assume the state moved
                 raise
@@ -249,7 +250,7 @@ class Registry:
             try:
                 outputs, took = await self.native.infer(network, x)
             except NoRoom:
-                outputs, took = await self._workers.run(_timed, network.infer, x)
+                outputs, took = await run_to_end(self._workers.run(_timed, network.infer, x))
         finally:
             cluster.lock.release(False)
         if self.on_work is not None:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from queue import SimpleQueue
 from typing import Any, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
@@ -60,6 +60,25 @@ class _Inbox:
 
 
 _Job = tuple[Callable[[], Any], asyncio.Future[Any], _Inbox]
+
+
+async def run_to_end(work: Awaitable[T]) -> T:
+    """Await work that runs on a thread to its end even when the caller is cancelled meanwhile,
+    then pass the cancellation on: a thread cannot be stopped, and the cluster lock its caller
+    holds must stay held until the work has returned. Work cancelled itself (a job that never
+    started, at shutdown) raises CancelledError at once."""
+    future = asyncio.ensure_future(work)
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if future.cancelled():
+                raise
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return future.result()
 
 
 class Workers:

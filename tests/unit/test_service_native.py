@@ -152,3 +152,70 @@ def test_the_registry_runs_a_job_on_a_worker_when_no_native_thread_can_take_it()
     asyncio.run(scenario())
     workers.shutdown()
     assert cluster.generation == 1 and cluster.network.to_bytes() == twin.to_bytes()
+
+
+_OUT_OF_MEMORY = """
+import asyncio, resource, sys
+import numpy as np
+from hanami_rt.core import Network
+from hanami_rt.service.native import NativeWorkers
+from hanami_rt.service.registry import LiveCluster, Registry
+from hanami_rt.service.workers import Workers
+
+TEMPLATE = sys.argv[1]
+
+def address_space() -> int:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise SystemExit("no VmSize")
+
+async def main() -> None:
+    workers = Workers(1)
+    registry = Registry(workers)
+    registry.native = NativeWorkers(1)
+    cluster = LiveCluster("c", "p", "o", Network.from_template(TEMPLATE, seed=1))
+    registry.add(cluster)
+    x = np.full(50, 100.0, np.float32)
+    await registry.infer_native(cluster, x)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    # 1 MiB to spare: less than the 3.6 MB an infer copies of the neuron state
+    resource.setrlimit(resource.RLIMIT_AS, (address_space() + (1 << 20), hard))
+    try:
+        await asyncio.wait_for(registry.infer_native(cluster, x), 20)
+        print("no error")
+    except RuntimeError as exc:
+        print("error:", exc)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    print("readers:", cluster.lock.readers)
+    outputs, _ = await registry.infer_native(cluster, x)
+    print("after:", outputs["digit"].shape)
+    registry.native.close()
+    workers.shutdown()
+
+asyncio.run(main())
+"""
+
+
+def test_a_kernel_failing_on_a_native_thread_is_an_error_not_a_hang() -> None:
+    """An allocation that fails inside a kernel (the address space capped just above what the
+    process uses, in a child process) comes back as an error; the lock is free again and the
+    thread takes the next job."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MALLOC_ARENA_MAX": "1"}
+    big = TEMPLATE.replace("number_of_neurons: 40", "number_of_neurons: 300000")
+    done = subprocess.run(
+        [sys.executable, "-c", _OUT_OF_MEMORY, big],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("error: a kernel failed on a native thread"), done.stdout
+    assert lines[1:] == ["readers: 0", "after: (4,)"], done.stdout

@@ -108,3 +108,42 @@ def test_shutdown_waits_for_running_work_and_cancels_the_rest() -> None:
 
     asyncio.run(scenario())
     assert ran == ["slow"]
+
+
+def test_run_to_end_outlives_its_cancelled_caller() -> None:
+    """A caller cancelled while its job runs waits for the job, then sees the cancellation;
+    whatever it holds (a cluster lock) is held until the thread has returned."""
+    from hanami_rt.service.lock import ClusterLock
+    from hanami_rt.service.workers import run_to_end
+
+    workers = Workers(1)
+    started, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def job() -> str:
+        started.set()
+        release.wait(5)
+        finished.append("job")
+        return "done"
+
+    async def scenario() -> None:
+        lock = ClusterLock()
+
+        async def caller() -> str:
+            async with lock.exclusive():
+                return await run_to_end(workers.run(job))
+
+        task = asyncio.create_task(caller())
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done() and lock.writer  # still waiting for the thread, lock held
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert finished == ["job"] and not lock.writer
+        assert await run_to_end(workers.run(pow, 2, 3)) == 8  # and plainly, the result
+
+    asyncio.run(scenario())
+    workers.shutdown()

@@ -44,12 +44,14 @@ TAIL, SLEEPING, DONE, NOTIFIED = 0, 1, 2, 3  # jobs published / thread asleep / 
 JOB_FD, DONE_FD, TABLE, TABLE_ROWS, JOBS, RING = 4, 5, 6, 7, 8, 9
 SCRATCH, CLOCK = 10, 12  # 8 bytes for eventfd reads and writes; 16 for a timespec
 DRAINED = 14  # jobs whose results the loop has taken (the loop's own count)
+EXITED = 15  # 1 once the thread has ended
 CONTROL = 16
 
 # a job record: int64[JOB]
 SLOT, KIND, X, Y, OUT, N_IN, N_OUT, STATUS, CPU_NS = range(9)
 JOB = 9
 LEARN, INFER, STOP = 0, 1, 2
+FAILED = -1  # a job's status when its kernel raised (an allocation failed, say)
 
 FIELDS = len(State._fields)
 """A table row: the data address of each State array, then each array's length."""
@@ -103,6 +105,25 @@ def _thread_cpu_ns(control: np.ndarray, address: int) -> int:
     return int(control[CLOCK] * 1_000_000_000 + control[CLOCK + 1])
 
 
+@numba.njit(cache=True, nogil=True)
+def _run(table: np.ndarray, job: np.ndarray) -> int:
+    """Run one job; its status: 1 done, 0 a learn that found too few free rows (it did
+    nothing), FAILED when a kernel raised. An exception must not leave the thread: numba would
+    print it and end the thread, and every job behind it would wait forever."""
+    try:
+        st = state_at(table, job[SLOT])
+        x = carray(_f32(job[X]), (1, job[N_IN]), np.float32)
+        out = carray(_f32(job[OUT]), (1, job[N_OUT]), np.float32)
+        if job[KIND] == LEARN:
+            y = carray(_f32(job[Y]), (1, job[N_OUT]), np.float32)
+            learned: int = learn_rows(st, x, y, out, 0)
+            return learned
+        infer_rows(st, x, out)
+        return 1
+    except Exception:  # noqa: BLE001 - reported to the loop as the job's status
+        return FAILED
+
+
 def _serve(address: int) -> int:
     """The thread's whole life: run jobs in ring order until a STOP job. `address` is the
     control block's (a pthread start routine's void * argument has this ABI on x86-64)."""
@@ -122,17 +143,10 @@ def _serve(address: int) -> int:
         job = jobs[head % ring]
         if job[KIND] == STOP:
             atomic_store(control, DONE, head + 1)
+            atomic_store(control, EXITED, 1)
             return 0
-        st = state_at(table, job[SLOT])
-        x = carray(_f32(job[X]), (1, job[N_IN]), np.float32)
-        out = carray(_f32(job[OUT]), (1, job[N_OUT]), np.float32)
         started = _thread_cpu_ns(control, address)
-        if job[KIND] == LEARN:
-            y = carray(_f32(job[Y]), (1, job[N_OUT]), np.float32)
-            job[STATUS] = learn_rows(st, x, y, out, 0)  # 0: too few free rows, nothing done
-        else:
-            infer_rows(st, x, out)
-            job[STATUS] = 1
+        job[STATUS] = _run(table, job)
         job[CPU_NS] = _thread_cpu_ns(control, address) - started
         head += 1
         atomic_store(control, DONE, head)
