@@ -50,15 +50,15 @@ from hanami_rt.core.kernels.native import (
 )
 from hanami_rt.service.workers import run_to_end
 
-_pthread = ctypes.CDLL(None, use_errno=True)
-_pthread.pthread_create.argtypes = [ctypes.c_void_p] * 4
-_pthread.pthread_create.restype = ctypes.c_int
-_pthread.pthread_join.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
-_pthread.pthread_join.restype = ctypes.c_int
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.pthread_create.argtypes = [ctypes.c_void_p] * 4
+_libc.pthread_create.restype = ctypes.c_int
+_libc.pthread_join.argtypes = [ctypes.c_ulong, ctypes.c_void_p]
+_libc.pthread_join.restype = ctypes.c_int
 
 Done = tuple[int, float]
-"""A finished job: its status (1 = done; 0 = a learn found too few free rows and did nothing)
-and the CPU seconds the thread spent on it."""
+"""A finished job: its status (1 = done; 0 = a learn found too few free rows and did nothing;
+FAILED = a kernel raised) and the CPU seconds the thread spent on it."""
 
 
 class NoRoom(Exception):
@@ -84,8 +84,10 @@ class _Thread:
         self._publish = entry_point(publish, c, self.jobs, *(0,) * 7)
         self._rearm = entry_point(rearm, c)
         self._id = ctypes.c_ulong(0)
-        failed = _pthread.pthread_create(ctypes.byref(self._id), None, serve(), c.ctypes.data)
+        failed = _libc.pthread_create(ctypes.byref(self._id), None, serve(), c.ctypes.data)
         if failed:
+            os.close(self.job_fd)
+            os.close(self.done_fd)
             raise OSError(failed, f"pthread_create failed: {os.strerror(failed)}")
         self.running = True
 
@@ -111,7 +113,7 @@ class _Thread:
             self.drained += 1
             self.control[DRAINED] = self.drained
             future, _ = self.pending.popleft()
-            if future is not None:  # None: the stop job
+            if future is not None and not future.done():  # None: the stop job
                 future.set_result(result)
 
     def stop(self) -> None:
@@ -122,7 +124,7 @@ class _Thread:
         while self._publish(self.control, self.jobs, 0, STOP, 0, 0, 0, 0, 0) < 0:
             self.drain()  # a full ring: room appears as jobs finish
         self.pending.append((None, ()))
-        _pthread.pthread_join(self._id.value, None)  # ctypes lets go of the GIL meanwhile
+        _libc.pthread_join(self._id.value, None)  # ctypes lets go of the GIL meanwhile
         assert self.control[EXITED] == 1
         self.drain()
         os.close(self.job_fd)
