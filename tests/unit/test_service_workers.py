@@ -11,6 +11,25 @@ import pytest
 from hanami_rt.service.workers import Workers
 
 
+class Held:
+    """A job that says when it runs and returns its name only once released."""
+
+    def __init__(self, name: str, ran: list[str]) -> None:
+        self.name, self.ran = name, ran
+        self.inside, self.release = threading.Event(), threading.Event()
+
+    def __call__(self) -> str:
+        self.inside.set()
+        self.release.wait(10)
+        self.ran.append(self.name)
+        return self.name
+
+    async def running(self) -> None:
+        """Wait (on the loop) until a worker is inside the job."""
+        while not self.inside.is_set():
+            await asyncio.sleep(0.001)
+
+
 def test_results_errors_and_arguments_reach_their_caller() -> None:
     workers = Workers(2)
 
@@ -59,45 +78,32 @@ def test_a_job_cancelled_before_it_started_never_runs() -> None:
 
 def test_a_running_job_finishes_although_its_caller_gave_up() -> None:
     workers = Workers(1)
-    inside, release = threading.Event(), threading.Event()
-    done: list[bool] = []
-
-    def job() -> None:
-        inside.set()
-        release.wait(10)
-        done.append(True)
+    done: list[str] = []
+    job = Held("job", done)
 
     async def scenario() -> None:
         task = asyncio.ensure_future(workers.run(job))
-        while not inside.is_set():
-            await asyncio.sleep(0.001)
+        await job.running()
         task.cancel()
-        release.set()
+        job.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
 
     asyncio.run(scenario())
     workers.shutdown()  # waits for the running job
-    assert done == [True]
+    assert done == ["job"]
 
 
 def test_shutdown_waits_for_running_work_and_cancels_the_rest() -> None:
     workers = Workers(1)
-    inside, release = threading.Event(), threading.Event()
     ran: list[str] = []
-
-    def slow() -> str:
-        inside.set()
-        release.wait(10)
-        ran.append("slow")
-        return "slow"
+    slow = Held("slow", ran)
 
     async def scenario() -> None:
         running = asyncio.ensure_future(workers.run(slow))
         queued = asyncio.ensure_future(workers.run(ran.append, "queued"))
-        while not inside.is_set():
-            await asyncio.sleep(0.001)
-        threading.Timer(0.05, release.set).start()
+        await slow.running()
+        threading.Timer(0.05, slow.release.set).start()
         workers.shutdown()  # blocks this loop until `slow` returned
         assert ran == ["slow"]
         assert await running == "slow"
@@ -117,14 +123,8 @@ def test_run_to_end_outlives_its_cancelled_caller() -> None:
     from hanami_rt.service.workers import run_to_end
 
     workers = Workers(1)
-    started, release = threading.Event(), threading.Event()
     finished: list[str] = []
-
-    def job() -> str:
-        started.set()
-        release.wait(5)
-        finished.append("job")
-        return "done"
+    job = Held("job", finished)
 
     async def scenario() -> None:
         lock = ClusterLock()
@@ -134,12 +134,11 @@ def test_run_to_end_outlives_its_cancelled_caller() -> None:
                 return await run_to_end(workers.run(job))
 
         task = asyncio.create_task(caller())
-        while not started.is_set():
-            await asyncio.sleep(0.001)
+        await job.running()
         task.cancel()
         await asyncio.sleep(0.05)
         assert not task.done() and lock.writer  # still waiting for the thread, lock held
-        release.set()
+        job.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert finished == ["job"] and not lock.writer
