@@ -339,6 +339,8 @@ class Session:
         # request to this cluster has finished, so arrival order holds; replies still leave in
         # request order through _answer. A pipelining client thus stays on the fast path.
         inline = self._dispatcher.can_inline(cluster, self)
+        if self._meter.enabled:
+            self._meter.routed("inline" if inline else self._dispatcher.off_loop())
         inputs = request.inputs  # read-only views on the frame: Network copies them itself
         if inline:
             if type(request) is LearnRequest:

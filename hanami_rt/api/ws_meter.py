@@ -1,4 +1,5 @@
-"""Websocket telemetry: requests and latency per op, open connections, requests in flight.
+"""Websocket telemetry: requests and latency per op, open connections, requests in flight, and
+where learns and infers ran.
 
 The hook is `app.state.instruments` (a `telemetry.Instruments`): when the app has one, every
 connection records into it; without one, each call is a no-op costing a None check.
@@ -23,6 +24,7 @@ class WsMeter:
         self._instruments = instruments
         self._counters: dict[tuple[str, str], Any] = {}
         self._histograms: dict[str, Any] = {}
+        self._routes: dict[str, Any] = {}
 
     @property
     def enabled(self) -> bool:
@@ -57,6 +59,14 @@ class WsMeter:
             histogram = instruments.request_duration.labels(TRANSPORT, op)
             self._histograms[op] = histogram
         histogram.observe(seconds)
+
+    def routed(self, route: str) -> None:
+        """A learn or infer was started `route` ("inline", "native" or "workers")."""
+        if self._instruments is not None:
+            child = self._routes.get(route)
+            if child is None:
+                child = self._routes[route] = self._instruments.ws_routes.labels(route)
+            child.inc()
 
     def dropped(self, count: int) -> None:
         """`count` requests will get no reply (the connection closed first)."""

@@ -58,6 +58,12 @@ class Dispatcher:
             and cluster.cost <= self._inline_max_s
         )
 
+    def off_loop(self) -> str:
+        """Where `learn` and `infer` send work now: "native" when there are native threads for
+        this event loop, else "workers"."""
+        native = self._registry.native
+        return "native" if native is not None and native.usable() else "workers"
+
     def learn(
         self, cluster: LiveCluster, inputs: Bricks, expected: Bricks
     ) -> Coroutine[Any, Any, Outputs]:
@@ -68,8 +74,7 @@ class Dispatcher:
         it is submitted, so a later request to the same cluster cannot run inline before it.
         A native thread takes it when there is one for this loop, else a worker thread."""
         self.on_workers += 1  # counted now, while the caller still runs
-        native = self._registry.native
-        if native is not None and native.usable():
+        if self.off_loop() == "native":
             return self._on_workers(self._native(cluster, "learn", inputs, expected))
         fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
         return self._on_workers(self._registry.exclusive(cluster.id, fn))
@@ -78,8 +83,7 @@ class Dispatcher:
         """Infer one sample off the loop (shared with other infers, after every earlier
         learn): on a native thread when there is one for this loop, else on a worker."""
         self.on_workers += 1
-        native = self._registry.native
-        if native is not None and native.usable():
+        if self.off_loop() == "native":
             return self._on_workers(self._native(cluster, "infer", inputs, None))
         fn = self._timed(cluster, lambda net: net.infer(inputs))
         return self._on_workers(self._registry.shared(cluster.id, fn))

@@ -55,6 +55,13 @@ class Instruments:
             "Websocket requests received and not yet answered.",
             registry=registry,
         )
+        self.ws_routes = Counter(
+            "hanami_ws_routes",
+            "Websocket learns and infers by where they ran: inline (on the event loop), native "
+            "(on a GIL-free native thread) or workers (on a worker thread).",
+            ["route"],
+            registry=registry,
+        )
         self.cluster_neurons = Gauge(
             "hanami_cluster_neurons", "Neurons in a cluster.", ["cluster"], registry=registry
         )

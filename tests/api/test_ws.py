@@ -347,6 +347,8 @@ def test_requests_and_latency_are_counted_per_op(tmp_path: Path) -> None:
         )
         assert value("hanami_ws_inflight") == 0
         assert value("hanami_ws_connections") == 0
+        # the learn to a missing cluster was refused before it was routed anywhere
+        assert value("hanami_ws_routes_total", {"route": "inline"}) == 1
     finally:
         client.__exit__(None, None, None)
 

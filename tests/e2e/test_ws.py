@@ -216,6 +216,14 @@ def test_crowding_connections_learn_on_native_threads_exactly_as_a_network_would
         results = asyncio.run(scenario())
         native = server.runtime.registry.native
         assert native is not None and native.jobs_done > 0
+        metrics = httpx.get(f"{server.url}/metrics").text
+        routed = {
+            line.split('"')[1]: float(line.split()[-1])
+            for line in metrics.splitlines()
+            if line.startswith("hanami_ws_routes_total{")
+        }
+        assert routed.get("native", 0) + routed.get("inline", 0) == 240  # 4 clients x 60
+        assert routed["native"] == native.jobs_done
     for seed, got in enumerate(results):
         twin = Network.from_template(TEMPLATE, seed=seed)
         for rid, outputs in enumerate(got):
