@@ -1,6 +1,6 @@
 """Realtime learns and infers on native threads that never take the GIL.
 
-The thread side is `core/kernels/native.serve`. This side, on the event loop, keeps a table
+The thread side is `core/kernels/native._serve`. This side, on the event loop, keeps a table
 of the networks' array addresses (and the arrays alive), publishes jobs on each thread's ring
 and settles their futures when the thread's done eventfd wakes the loop. One hand-over costs
 the loop a few microseconds and the thread nothing else but the kernel: no GIL to wait for.

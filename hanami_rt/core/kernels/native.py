@@ -1,11 +1,12 @@
-"""A worker thread that never takes the GIL: the loop `serve` runs on a pthread of its own.
+"""A worker thread that never takes the GIL: the loop `_serve` runs on a pthread of its own.
 
 A Python worker thread needs the GIL to pick up every job and to hand back every result, and
 a busy event loop holds it most of the time, so each hand-over waited for the loop (or woke a
-halted core to take the GIL back and forth). `serve` is a numba cfunc started with
-`pthread_create` (service/native.py): it reads jobs from a ring of int64 records in memory it
-shares with the event loop, runs `learn_rows` or `infer_rows` on the State whose array
-addresses a table holds, and marks the job done, all without touching a Python object.
+halted core to take the GIL back and forth). `_serve`, compiled as a numba cfunc (`serve()`
+gives its address), is started with `pthread_create` (service/native.py): it reads jobs from
+a ring of int64 records in memory it shares with the event loop, runs `learn_rows` or
+`infer_rows` on the State whose array addresses a table holds, and marks the job done, all
+without touching a Python object.
 
 Hand-over rules (single producer, the event loop; single consumer, the thread), with the
 atomics of kernels/intrinsics.py:
