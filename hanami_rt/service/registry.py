@@ -3,8 +3,8 @@
 All work on a network goes through `shared` (infer, stats, snapshot) or `exclusive` (learn,
 learn_many, restore), their on-the-loop forms `infer_inline` and `learn_inline`, or their
 native-thread forms `infer_native` and `learn_native`, so the lock rules hold for REST, the
-websocket and dataset tasks alike. Work handed to a thread runs to its end even when its caller
-is cancelled (`workers.run_to_end`): the lock is let go only after the thread has returned.
+websocket and dataset tasks alike. Work handed to a thread is awaited to its end even when its
+caller is cancelled (`Workers.run`, `NativeWorkers`): the lock is let go only after that.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hanami_rt.errors import NotFound
 from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.native import NativeWorkers, NoRoom
-from hanami_rt.service.workers import Workers, run_to_end
+from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
 Values = Mapping[str, Any] | Any
@@ -127,7 +127,7 @@ class Registry:
         fn = self._metered(fn, op, samples, cluster_id)
         async with cluster.lock.shared():
             self._still_live(cluster)
-            return await run_to_end(self._workers.run(fn, cluster.network))
+            return await self._workers.run(fn, cluster.network)
 
     async def exclusive(
         self,
@@ -144,7 +144,7 @@ class Registry:
         async with cluster.lock.exclusive():
             self._still_live(cluster)
             try:
-                result = await run_to_end(self._workers.run(fn, cluster.network))
+                result = await self._workers.run(fn, cluster.network)
             except CoreError:
                 raise  # the core's contract: bad input raises and changes nothing
             except BaseException:
@@ -216,8 +216,8 @@ class Registry:
     ) -> tuple[Outputs, float]:
         """Learn one sample on a native thread (service/native.py) with the lock held alone
         until it is done; the outputs of its forward pass and the CPU seconds it took. Bad
-        input raises before anything changed; a full ring runs it on a worker instead."""
-        assert self.native is not None
+        input raises before anything changed. Without a native thread that can take it (none,
+        a full ring, another event loop) a worker runs it."""
         if not cluster.lock.try_acquire(True):
             await cluster.lock.acquire(True)
         try:
@@ -225,9 +225,11 @@ class Registry:
             network = cluster.network
             x, y = network.prepare_learn(inputs, expected)
             try:
+                if self.native is None:
+                    raise NoRoom
                 outputs, took = await self.native.learn(network, x, y)
             except NoRoom:
-                outputs, took = await run_to_end(self._workers.run(_timed, network.learn, x, y))
+                outputs, took = await self._workers.run(_timed, network.learn, x, y)
             except BaseException:
                 cluster.generation += 1  # unknown failure: assume the state moved
                 raise
@@ -239,8 +241,8 @@ class Registry:
         return outputs, took
 
     async def infer_native(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
-        """Infer one sample on a native thread (lock shared); outputs and CPU seconds."""
-        assert self.native is not None
+        """Infer one sample on a native thread (lock shared), or a worker as in
+        `learn_native`; outputs and CPU seconds."""
         if not cluster.lock.try_acquire(False):
             await cluster.lock.acquire(False)
         try:
@@ -248,9 +250,11 @@ class Registry:
             network = cluster.network
             x = network.prepare_infer(inputs)
             try:
+                if self.native is None:
+                    raise NoRoom
                 outputs, took = await self.native.infer(network, x)
             except NoRoom:
-                outputs, took = await run_to_end(self._workers.run(_timed, network.infer, x))
+                outputs, took = await self._workers.run(_timed, network.infer, x)
         finally:
             cluster.lock.release(False)
         if self.on_work is not None:

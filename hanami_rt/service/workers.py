@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Any, ParamSpec, TypeVar
 from weakref import WeakKeyDictionary
@@ -22,7 +22,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-_SKIPPED = asyncio.CancelledError("the workers shut down before this job started")
+_SKIPPED = asyncio.CancelledError("skipped: cancelled or shut down before it started")
 
 
 class _Inbox:
@@ -30,12 +30,18 @@ class _Inbox:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.results: deque[tuple[asyncio.Future[Any], Any, BaseException | None]] = deque()
+        self.results: deque[_Result] = deque()
         self.woken = False  # a drain is scheduled and has not started emptying yet
 
-    def post(self, future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    def post(
+        self,
+        future: asyncio.Future[Any],
+        ended: asyncio.Future[None],
+        result: Any,
+        error: BaseException | None,
+    ) -> None:
         """From a worker thread: hand over a result; wake the loop unless a drain is due."""
-        self.results.append((future, result, error))  # append before reading `woken`
+        self.results.append((future, ended, result, error))  # append before reading `woken`
         if not self.woken:
             self.woken = True
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
@@ -46,28 +52,35 @@ class _Inbox:
         self.woken = False  # before emptying: a result posted from now on schedules a drain
         results = self.results
         while results:
-            future, result, error = results.popleft()
-            if future.cancelled():
-                continue
+            future, ended, result, error = results.popleft()
+            _settle(ended, None, None)
             if error is _SKIPPED:
                 future.cancel()
-            elif error is None:
-                future.set_result(result)
-            elif isinstance(error, StopIteration):  # a future refuses to carry one
-                future.set_exception(RuntimeError(f"StopIteration from a worker: {error!r}"))
             else:
-                future.set_exception(error)
+                _settle(future, result, error)
 
 
-_Job = tuple[Callable[[], Any], asyncio.Future[Any], _Inbox]
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    """Give a future its result or error unless it is done already (cancelled, say)."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(result)
+    elif isinstance(error, StopIteration):  # a future refuses to carry one
+        future.set_exception(RuntimeError(f"StopIteration from a worker: {error!r}"))
+    else:
+        future.set_exception(error)
 
 
-async def run_to_end(work: Awaitable[T]) -> T:
-    """Await work that runs on a thread to its end even when the caller is cancelled meanwhile,
-    then pass the cancellation on: a thread cannot be stopped, and the cluster lock its caller
-    holds must stay held until the work has returned. Work cancelled itself (a job that never
-    started, at shutdown) raises CancelledError at once."""
-    future = asyncio.ensure_future(work)
+_Result = tuple[asyncio.Future[Any], asyncio.Future[None], Any, BaseException | None]
+_Job = tuple[Callable[[], Any], asyncio.Future[Any], asyncio.Future[None], _Inbox]
+
+
+async def run_to_end(future: asyncio.Future[T]) -> T:
+    """Await a thread's job to its end even when the caller is cancelled meanwhile, and only
+    then pass the cancellation on: a thread cannot be stopped, and whatever the caller holds
+    (a cluster lock) must stay held until the job has returned. A job cancelled itself
+    raises CancelledError at once."""
     cancelled = False
     while not future.done():
         try:
@@ -92,8 +105,10 @@ class Workers:
         self._closed = False
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn(*args, **kwargs)` on a worker thread and await its result. Cancelling the
-        await before a worker took the job skips it; a job already running runs to its end."""
+        """Run `fn(*args, **kwargs)` on a worker thread and await its result. A caller
+        cancelled meanwhile waits until the job has run (or was skipped: a job no worker has
+        started yet is), then sees the cancellation; so nothing it holds, such as a cluster
+        lock, is let go while a thread still works under it."""
         if self._closed:
             raise RuntimeError("the workers are shut down")
         loop = asyncio.get_running_loop()
@@ -102,9 +117,15 @@ class Workers:
             inbox = self._inboxes[loop] = _Inbox(loop)
         if len(self._started) < self.threads:
             self._start_thread()
-        future: asyncio.Future[T] = loop.create_future()
-        self._jobs.put(((lambda: fn(*args, **kwargs)) if args or kwargs else fn, future, inbox))
-        return await future
+        future: asyncio.Future[T] = loop.create_future()  # a cancelled caller cancels it
+        ended: asyncio.Future[None] = loop.create_future()  # a worker skipped or ran the job
+        call = (lambda: fn(*args, **kwargs)) if args or kwargs else fn
+        self._jobs.put((call, future, ended, inbox))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            await run_to_end(ended)  # a worker already on the job runs it to its end
+            raise
 
     def shutdown(self) -> None:
         """Wait for running work to finish, cancel work not started yet, stop the threads.
@@ -118,8 +139,7 @@ class Workers:
         while not self._jobs.empty():  # jobs queued behind the stop markers never ran
             job = self._jobs.get_nowait()
             if job is not None:
-                with contextlib.suppress(RuntimeError):  # its loop is closed already
-                    job[1].get_loop().call_soon_threadsafe(job[1].cancel)
+                job[3].post(job[1], job[2], None, _SKIPPED)
 
     def _start_thread(self) -> None:
         thread = threading.Thread(
@@ -132,15 +152,13 @@ class Workers:
         """A worker thread: run jobs until a stop marker."""
         jobs = self._jobs
         while (job := jobs.get()) is not None:
-            fn, future, inbox = job
-            if future.cancelled():  # a read of one attribute: safe under the GIL
-                continue
-            if self._closed:
-                inbox.post(future, None, _SKIPPED)
+            fn, future, ended, inbox = job
+            if future.cancelled() or self._closed:  # one read of a future's state: GIL-safe
+                inbox.post(future, ended, None, _SKIPPED)
                 continue
             try:
                 result = fn()
             except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
-                inbox.post(future, None, exc)
+                inbox.post(future, ended, None, exc)
             else:
-                inbox.post(future, result, None)
+                inbox.post(future, ended, result, None)

@@ -116,11 +116,10 @@ def test_shutdown_waits_for_running_work_and_cancels_the_rest() -> None:
     assert ran == ["slow"]
 
 
-def test_run_to_end_outlives_its_cancelled_caller() -> None:
+def test_a_cancelled_caller_waits_for_its_running_job() -> None:
     """A caller cancelled while its job runs waits for the job, then sees the cancellation;
     whatever it holds (a cluster lock) is held until the thread has returned."""
     from hanami_rt.service.lock import ClusterLock
-    from hanami_rt.service.workers import run_to_end
 
     workers = Workers(1)
     finished: list[str] = []
@@ -131,7 +130,7 @@ def test_run_to_end_outlives_its_cancelled_caller() -> None:
 
         async def caller() -> str:
             async with lock.exclusive():
-                return await run_to_end(workers.run(job))
+                return await workers.run(job)
 
         task = asyncio.create_task(caller())
         await job.running()
@@ -142,7 +141,7 @@ def test_run_to_end_outlives_its_cancelled_caller() -> None:
         with pytest.raises(asyncio.CancelledError):
             await task
         assert finished == ["job"] and not lock.writer
-        assert await run_to_end(workers.run(pow, 2, 3)) == 8  # and plainly, the result
+        assert await workers.run(pow, 2, 3) == 8  # and plainly, the result
 
     asyncio.run(scenario())
     workers.shutdown()
