@@ -1,27 +1,25 @@
-"""Where a realtime learn or infer runs: inline on the event loop when cheap, else on a worker.
+"""Where a realtime learn or infer runs: inline on the event loop when cheap, else off it.
 
 Measured on the 2-core reference machine (MNIST-sized cluster, 784 in, 400 hidden, 10 out):
-a learn costs ~37 us and an infer ~21 us in `Network`, while the hop to a worker thread and
-back adds ~65 us to a round trip (benchmarks/workers.py). So a lone request runs inline (no
-hop, no thread wake-up); as soon as anything else runs on the workers, requests go there too,
-so different clusters use both cores and the loop keeps serving other connections. A request
-also goes to the workers when its cluster's measured cost passes `inline_max_s` (a grown
-network), so the loop is never blocked for long. The cost is an exponential average measured
-around every call.
-"""
+a learn costs ~28 us in `Network`, while a hop to another thread and back costs a lone
+request ~40-65 us of wake-ups (benchmarks/workers.py). So a lone request runs inline. Off the
+loop go requests crowding in from several connections (the kernels then run on a native
+thread while the loop serves the protocol), requests behind work already off the loop (so
+arrival order holds), and requests to a cluster whose measured cost passes `inline_max_s` (a
+grown network never blocks the loop for long). Off the loop means a native thread when there
+is one for this loop, else a worker (Registry.learn_native). The cost is an exponential
+average of the kernels' time, measured around every call."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
-from hanami_rt.core import Network
 from hanami_rt.core.network import Outputs
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.wire import Bricks
 
-T = TypeVar("T")
 _SMOOTHING = 0.2  # weight of the newest sample in the cost average
 _CROWDED_S = 1e-3  # another connection's request this recent: requests are crowding in
 
@@ -46,8 +44,7 @@ class Dispatcher:
         now = time.perf_counter()
         crowded = source is not self._last_source and now - self._last_at < _CROWDED_S
         self._last_source, self._last_at = source, now
-        native = self._registry.native
-        if crowded and native is not None and native.usable():
+        if crowded and self.off_loop() == "native":
             return False
         lock = cluster.lock
         return (
@@ -67,34 +64,33 @@ class Dispatcher:
     def learn(
         self, cluster: LiveCluster, inputs: Bricks, expected: Bricks
     ) -> Coroutine[Any, Any, Outputs]:
-        """Learn one sample on a worker (exclusive); await it for the outputs of its forward
-        pass.
+        """Learn one sample off the loop (exclusive): on a native thread when there is one for
+        this loop, else on a worker (Registry.learn_native); await it for the outputs of its
+        forward pass.
 
-        Not a coroutine function on purpose: work bound for the workers is counted the moment
-        it is submitted, so a later request to the same cluster cannot run inline before it.
-        A native thread takes it when there is one for this loop, else a worker thread."""
+        Not a coroutine function on purpose: work sent off the loop is counted the moment it
+        is submitted, so a later request to the same cluster cannot run inline before it."""
         self.on_workers += 1  # counted now, while the caller still runs
-        if self.off_loop() == "native":
-            return self._on_workers(self._native(cluster, "learn", inputs, expected))
-        fn = self._timed(cluster, lambda net: net.learn(inputs, expected))
-        return self._on_workers(self._registry.exclusive(cluster.id, fn))
+        return self._off_loop(cluster, inputs, expected)
 
     def infer(self, cluster: LiveCluster, inputs: Bricks) -> Coroutine[Any, Any, Outputs]:
         """Infer one sample off the loop (shared with other infers, after every earlier
-        learn): on a native thread when there is one for this loop, else on a worker."""
+        learn), as `learn` does."""
         self.on_workers += 1
-        if self.off_loop() == "native":
-            return self._on_workers(self._native(cluster, "infer", inputs, None))
-        fn = self._timed(cluster, lambda net: net.infer(inputs))
-        return self._on_workers(self._registry.shared(cluster.id, fn))
+        return self._off_loop(cluster, inputs, None)
 
-    async def _native(
-        self, cluster: LiveCluster, op: str, inputs: Bricks, expected: Bricks | None
+    async def _off_loop(
+        self, cluster: LiveCluster, inputs: Bricks, expected: Bricks | None
     ) -> Outputs:
-        if expected is not None:
-            outputs, took = await self._registry.learn_native(cluster, inputs, expected)
-        else:
-            outputs, took = await self._registry.infer_native(cluster, inputs)
+        """Run a counted learn (or, without `expected`, infer) off the loop; uncount it when
+        done and fold its cost into the cluster's average."""
+        try:
+            if expected is not None:
+                outputs, took = await self._registry.learn_native(cluster, inputs, expected)
+            else:
+                outputs, took = await self._registry.infer_native(cluster, inputs)
+        finally:
+            self.on_workers -= 1
         self._record(cluster, took)
         return outputs
 
@@ -120,22 +116,3 @@ class Dispatcher:
         """Fold one measured cost into the cluster's average."""
         old = cluster.cost
         cluster.cost = took if old == 0.0 else old + _SMOOTHING * (took - old)
-
-    async def _on_workers(self, work: Coroutine[Any, Any, Outputs]) -> Outputs:
-        """Await work counted in `on_workers`; uncount it when done (callers must await)."""
-        try:
-            return await work
-        finally:
-            self.on_workers -= 1
-
-    def _timed(self, cluster: LiveCluster, fn: Callable[[Network], T]) -> Callable[[Network], T]:
-        """`fn`, updating the cluster's cost average (safe from a worker thread: one float)."""
-
-        def run(network: Network) -> T:
-            started = time.perf_counter()
-            try:
-                return fn(network)
-            finally:
-                self._record(cluster, time.perf_counter() - started)
-
-        return run
