@@ -102,18 +102,10 @@ class Network:
 
         One kernel call for both passes: on a worker thread that is one release of the GIL
         (`learn_split` needs two)."""
-        if self._bound is not self._state:
-            self._bind()
-        x = self._one(inputs, self.input_bricks, "input", _ANY).reshape(1, -1)
-        y = self._one(expected, self.output_bricks, "expected", _UNIT).reshape(1, -1)
+        x, y = self.prepare_learn(inputs, expected)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        self._pending = None  # a learn_split's finish after this would update stale walks
-        done = 0
-        while done == 0:  # learn_rows learns nothing when too few section rows are free
-            self._keep_reserve()
-            if self._bound is not self._state:  # grown
-                self._bind()
-            done = self._learn_one(self._state, x, y, out, 0)
+        if not self._learn_one(self._state, x.reshape(1, -1), y.reshape(1, -1), out, 0):
+            raise RuntimeError("too few free section rows after making room")  # a bug
         return self._split(out[0], fresh=True)
 
     def learn_split(self, inputs: Values, expected: Values) -> tuple[Outputs, Callable[[], None]]:
@@ -124,14 +116,8 @@ class Network:
         (as after a sample it had already learned), but nothing else may run on it: whoever
         holds the lock calls `finish` before letting go. A stale or second `finish` raises.
         """
-        if self._bound is not self._state:
-            self._bind()
-        x = self._one(inputs, self.input_bricks, "input", _ANY)
-        y = self._one(expected, self.output_bricks, "expected", _UNIT)
-        self._keep_reserve()
+        x, y = self.prepare_learn(inputs, expected)
         out = np.empty(self._n_outputs, dtype=np.float32)
-        if self._bound is not self._state:  # grown
-            self._bind()
         st, backward = self._state, self._backward
         self._forward(st, x, out)
         token = self._pending = object()
@@ -145,13 +131,18 @@ class Network:
         return self._split(out, fresh=True), finish
 
     def prepare_learn(self, inputs: Values, expected: Values) -> tuple[np.ndarray, np.ndarray]:
-        """For a learn run elsewhere (service/native.py): the validated rows, with room made
-        for what the sample may grow; then `learn_rows` on `state` learns it as `learn` does.
-        Bad input raises before anything changed."""
+        """The validated rows of one sample, with room made for what it may grow (so
+        `learn_rows` on `state` learns it at once) and the entry points bound to the State;
+        `learn`, `learn_split` and the native threads (service/native.py) start here. Bad
+        input raises before anything changed."""
+        if self._bound is not self._state:
+            self._bind()
         x = self._one(inputs, self.input_bricks, "input", _ANY)
         y = self._one(expected, self.output_bricks, "expected", _UNIT)
         self._pending = None  # a learn_split's finish after this would update stale walks
         self._keep_reserve()
+        if self._bound is not self._state:  # grown
+            self._bind()
         return x, y
 
     def prepare_infer(self, inputs: Values) -> np.ndarray:
