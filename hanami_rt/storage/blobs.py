@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from hanami_rt.files import atomic_writer
+from hanami_rt.files import atomic_writer, write_atomic
 
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
@@ -26,8 +26,7 @@ class BlobStore:
 
     def put(self, key: str, data: bytes) -> None:
         """Store `data` under `key`: temp file, fsync, rename, so readers see old or new."""
-        with self.writer(key) as handle:
-            handle.write(data)
+        write_atomic(self._path(key), data)
 
     def writer(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
         """Stream a new object into `key`; it appears atomically (fsync, rename) on success
