@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from hanami_rt.settings import Settings
-from tests.api.support import login, make_settings, running
+from tests.api.support import create_project, make_settings, running
 
 
 @pytest.fixture
@@ -26,6 +26,4 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def admin(client: TestClient) -> dict[str, str]:
     """Headers of the admin acting in a fresh project A."""
-    reply = client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-    assert reply.status_code == 201, reply.text
-    return login(client, project="A")
+    return create_project(client, "A")

@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgpack
+import pytest
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from hanami_rt.api.runtime import Runtime
 from hanami_rt.app import create_app
@@ -86,6 +89,30 @@ def login(
     reply = client.post("/v1/token", json=body)
     assert reply.status_code == 200, reply.text
     return {"Authorization": f"Bearer {reply.json()['token']}"}
+
+
+def create_project(client: TestClient, project_id: str) -> dict[str, str]:
+    """Create a project (named as its id); headers of the admin acting in it."""
+    body = {"id": project_id, "name": project_id}
+    reply = client.post("/v1/projects", json=body, headers=login(client))
+    assert reply.status_code == 201, reply.text
+    return login(client, project=project_id)
+
+
+def ask(ws: Any, message: dict[str, Any] | bytes) -> dict[str, Any]:
+    """Send one websocket frame (a dict is msgpack-packed) and read the reply."""
+    ws.send_bytes(message if isinstance(message, bytes) else msgpack.packb(message))
+    reply = msgpack.unpackb(ws.receive_bytes())
+    assert isinstance(reply, dict)
+    return reply
+
+
+def closed_with(ws: Any) -> int:
+    """Read until the server closes the websocket; the close code."""
+    with pytest.raises(WebSocketDisconnect) as info:
+        while True:
+            ws.receive_bytes()
+    return int(info.value.code)
 
 
 def error_code(reply: Any) -> str:

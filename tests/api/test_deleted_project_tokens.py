@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
-import pytest
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 
 from hanami_rt.settings import Settings
 from tests.api.batch import SMALL_TEMPLATE, create_cluster
 from tests.api.support import (
     PASSWORD,
+    ask,
+    closed_with,
+    create_project,
     create_user,
     error_code,
     login,
@@ -32,13 +33,6 @@ H = dict[str, str]
 SCOPED_TABLES = ("uploads", "checkpoints", "clusters", "datasets")
 
 
-def _project(client: TestClient, project_id: str) -> None:
-    reply = client.post(
-        "/v1/projects", json={"id": project_id, "name": project_id}, headers=login(client)
-    )
-    assert reply.status_code == 201, reply.text
-
-
 def _blob_files(settings: Settings) -> set[Path]:
     root = settings.data_dir / "blobs"
     return {p for p in root.rglob("*") if p.is_file()}
@@ -46,8 +40,7 @@ def _blob_files(settings: Settings) -> set[Path]:
 
 def _checkpoint_bytes(client: TestClient) -> bytes:
     """A valid checkpoint file, taken in project B."""
-    _project(client, "B")
-    admin_b = login(client, project="B")
+    admin_b = create_project(client, "B")
     cluster = create_cluster(client, admin_b, "net", SMALL_TEMPLATE)
     reply = client.post(f"/v1/clusters/{cluster}/checkpoints", json={"name": "c"}, headers=admin_b)
     assert reply.status_code == 201, reply.text
@@ -85,8 +78,7 @@ def test_an_admin_token_of_a_deleted_project_is_refused_and_creates_nothing(
     client: TestClient, settings: Settings
 ) -> None:
     checkpoint = _checkpoint_bytes(client)
-    _project(client, "A")
-    admin_a = login(client, project="A")
+    admin_a = create_project(client, "A")
     assert client.post("/v1/uploads", json={"size": 10}, headers=admin_a).status_code == 201
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
     files = _blob_files(settings)
@@ -106,7 +98,7 @@ def test_a_member_token_of_a_deleted_project_is_refused_and_creates_nothing(
     client: TestClient, settings: Settings
 ) -> None:
     checkpoint = _checkpoint_bytes(client)
-    _project(client, "A")
+    create_project(client, "A")
     create_user(client, login(client), "pa", {"A": True})
     create_user(client, login(client), "ma", {"A": False})
     tokens = [login(client, "pa", PASSWORD), login(client, "ma", PASSWORD)]
@@ -127,11 +119,11 @@ def test_a_token_of_a_deleted_and_recreated_project_works_again_for_a_member(
 ) -> None:
     """Being refused follows the project's existence and the membership now, nothing else:
     an admin, or a user made a member of the new project, may act in it with the old token."""
-    _project(client, "A")
+    create_project(client, "A")
     create_user(client, login(client), "ma", {"A": False})
     member, admin = login(client, "ma", PASSWORD), login(client, project="A")
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
-    _project(client, "A")
+    create_project(client, "A")
     reply = client.get("/v1/clusters", headers=member)
     assert reply.status_code == 401 and "no longer a member" in reply.json()["error"]["message"]
     body = {"project_id": "A", "is_project_admin": False}
@@ -143,20 +135,6 @@ def test_a_token_of_a_deleted_and_recreated_project_works_again_for_a_member(
 # ---- websocket: checked when a connection opens and when it refreshes its token ----------
 
 
-def _ask(ws: Any, message: dict[str, Any]) -> dict[str, Any]:
-    ws.send_bytes(msgpack.packb(message))
-    reply = msgpack.unpackb(ws.receive_bytes())
-    assert isinstance(reply, dict)
-    return reply
-
-
-def _closed_with(ws: Any) -> int:
-    with pytest.raises(WebSocketDisconnect) as info:
-        while True:
-            ws.receive_bytes()
-    return int(info.value.code)
-
-
 def _assert_ws_refused(reply: dict[str, Any]) -> None:
     assert reply["ok"] is False and reply["error"]["code"] == "unauthorized", reply
     assert "no longer exists" in reply["error"]["message"], reply
@@ -165,19 +143,18 @@ def _assert_ws_refused(reply: dict[str, Any]) -> None:
 def test_a_websocket_of_a_deleted_project_is_closed_and_refused_at_connect(
     client: TestClient,
 ) -> None:
-    _project(client, "A")
-    admin_a = login(client, project="A")
+    admin_a = create_project(client, "A")
     with client.websocket_connect("/v1/ws", headers=admin_a) as ws:
-        assert _ask(ws, {"op": "ping", "id": 1}) == {"id": 1, "ok": True}
+        assert ask(ws, {"op": "ping", "id": 1}) == {"id": 1, "ok": True}
         assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
         # the deletion closes the open connection at once (api/sockets.py)
-        reply = _ask(ws, {"op": "ping", "id": 2})
+        reply = ask(ws, {"op": "ping", "id": 2})
         assert reply["ok"] is False and reply["error"]["code"] == "unauthorized", reply
         assert "project 'A' was deleted" in reply["error"]["message"]
-        assert _closed_with(ws) == 4401
+        assert closed_with(ws) == 4401
     with client.websocket_connect("/v1/ws", headers=admin_a) as ws:
         _assert_ws_refused(msgpack.unpackb(ws.receive_bytes()))
-        assert _closed_with(ws) == 4401
+        assert closed_with(ws) == 4401
 
 
 # ---- the audit log of a re-created project -------------------------------------------------
@@ -195,7 +172,7 @@ def _seqs_of(entries: list[dict[str, Any]], project_id: str) -> set[int]:
 
 
 def test_a_recreated_project_shows_only_its_own_audit_entries(client: TestClient) -> None:
-    _project(client, "A")
+    create_project(client, "A")
     create_user(client, login(client), "pa", {"A": True})
     old_admin = login(client, "pa", PASSWORD)
     assert client.post("/v1/uploads", json={"size": 1}, headers=old_admin).status_code == 201
@@ -203,7 +180,7 @@ def test_a_recreated_project_shows_only_its_own_audit_entries(client: TestClient
     assert old and old <= _seqs_of(_audit(client, old_admin), "A")
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
 
-    _project(client, "A")
+    create_project(client, "A")
     body = {"project_id": "A", "is_project_admin": True}
     assert client.post("/v1/users/pa/projects", json=body, headers=login(client)).status_code == 201
     create_user(client, login(client), "pa2", {"A": True})

@@ -24,6 +24,7 @@ from hanami_rt.settings import Settings
 from tests.api.batch import SMALL_TEMPLATE, create_cluster, csv_dataset, start_task, wait_task
 from tests.api.support import (
     PASSWORD,
+    create_project,
     create_user,
     error_code,
     login,
@@ -34,15 +35,6 @@ from tests.api.support import (
 H = dict[str, str]
 CSV = "x_0,x_1,x_2,y\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n" for i in range(40))
 OWNED = ("checkpoints", "uploads", "tasks")
-
-
-def _project(client: TestClient, project_id: str) -> H:
-    """Create the project; an admin token acting in it."""
-    reply = client.post(
-        "/v1/projects", json={"id": project_id, "name": project_id}, headers=login(client)
-    )
-    assert reply.status_code == 201, reply.text
-    return login(client, project=project_id)
 
 
 def _blob(settings: Settings, key: str) -> Path:
@@ -128,8 +120,8 @@ def _delete_cluster_and_dataset(client: TestClient, headers: H, made: dict[str, 
 def test_deleting_a_project_removes_its_checkpoints_uploads_tasks_and_files(
     client: TestClient, settings: Settings
 ) -> None:
-    admin_a = _project(client, "A")
-    admin_b = _project(client, "B")
+    admin_a = create_project(client, "A")
+    admin_b = create_project(client, "B")
     made = _fill(client, admin_a)
     kept = _fill(client, admin_b)  # another project's things must survive
     for path in _files(settings, made):
@@ -156,12 +148,12 @@ def test_deleting_a_project_removes_its_checkpoints_uploads_tasks_and_files(
 def test_a_project_recreated_with_the_same_id_sees_nothing_of_the_old_one(
     client: TestClient,
 ) -> None:
-    admin_a = _project(client, "A")
+    admin_a = create_project(client, "A")
     made = _fill(client, admin_a)
     _delete_cluster_and_dataset(client, admin_a, made)
     assert client.delete("/v1/projects/A", headers=login(client)).status_code == 204
 
-    _project(client, "A")
+    create_project(client, "A")
     create_user(client, login(client), "pa", {"A": True})  # sees all of the new project A
     project_admin = login(client, "pa", PASSWORD)
     _empty(client, project_admin)
@@ -203,7 +195,7 @@ def _hold(client: TestClient, runtime: Runtime, cluster: str, gate: threading.Ev
 def test_a_running_task_blocks_the_deletion_and_nothing_is_removed(
     client: TestClient, settings: Settings, gate: threading.Event
 ) -> None:
-    admin_a = _project(client, "A")
+    admin_a = create_project(client, "A")
     made = _fill(client, admin_a)
     _hold(client, runtime_of(client), made["cluster"], gate)
     running = start_task(client, admin_a, made["cluster"], "train", made["dataset"], epochs=3)
@@ -232,7 +224,7 @@ def test_a_running_task_blocks_the_deletion_and_nothing_is_removed(
 def test_a_row_added_while_the_project_is_deleted_goes_with_it(
     client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _project(client, "A")
+    create_project(client, "A")
     runtime = runtime_of(client)
     delete_row = runtime.projects.delete
     added: list[str] = []

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
 
 from hanami_rt.auth import MEMBER, TokenIssuer
 from hanami_rt.core import Network
@@ -20,6 +19,8 @@ from hanami_rt.telemetry.instruments import Instruments
 from tests.api.support import (
     PASSWORD,
     TEMPLATE,
+    ask,
+    closed_with,
     create_user,
     login,
     make_settings,
@@ -102,21 +103,6 @@ def learn(world: World, rid: int, **changes: Any) -> dict[str, Any]:
     }
     message.update(changes)
     return message
-
-
-def ask(ws: Any, message: dict[str, Any] | bytes) -> dict[str, Any]:
-    ws.send_bytes(message if isinstance(message, bytes) else pack(message))
-    reply = msgpack.unpackb(ws.receive_bytes())
-    assert isinstance(reply, dict)
-    return reply
-
-
-def closed_with(ws: Any) -> int:
-    """Read until the server closes; the close code."""
-    with pytest.raises(WebSocketDisconnect) as info:
-        while True:
-            ws.receive_bytes()
-    return int(info.value.code)
 
 
 def code_of(reply: dict[str, Any]) -> str:
