@@ -12,7 +12,6 @@ reply). Prints one JSON line of medians (and p99 of the whole learn) in us.
 import argparse
 import json
 import time
-from collections.abc import Callable
 
 import numpy as np
 import workload
@@ -39,21 +38,20 @@ def main() -> None:
     sweep = np.ones(args.sweep_mib << 20, dtype=np.uint8)
     clock = time.perf_counter
     result: dict[str, object] = {"benchmark": "learn", "network": "784-400-10"}
-    for name, before in (("hot", None), ("swept", sweep.sum)):
+    for name, swept in (("hot", False), ("swept", True)):
         whole, forward, backward, codec = [], [], [], []
         first = args.count if name == "hot" else 2 * args.count
         for i in range(first, first + args.count, 2):
             # even rows: the whole learn; odd rows: the halves, and the codec around them
-            prepare: Callable[[], object] | None = before
-            if prepare is not None:
-                prepare()
+            if swept:
+                sweep.sum()
             request = decode_request(frames[i])
             assert isinstance(request, LearnRequest)
             started = clock()
             net.learn(request.inputs, request.expected)
             whole.append(clock() - started)
-            if prepare is not None:
-                prepare()
+            if swept:
+                sweep.sum()
             started = clock()
             request = decode_request(frames[i + 1])
             assert isinstance(request, LearnRequest)

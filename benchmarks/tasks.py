@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            wait_ready(url)
+            wait_ready(url, deadline_s=300)
             with httpx.Client(base_url=url, timeout=600) as http:
                 headers = {"Authorization": f"Bearer {project_token(http)}"}
                 t0 = time.perf_counter()

@@ -2,20 +2,21 @@
 
 Starts two server processes on free ports: hanami-rt (temp data dir, MNIST-sized clusters made
 through REST) and a bare starlette echo websocket on the same uvicorn stack. The same client
-loop (in this process) then measures (a) one client, one cluster,
-strictly one at a time, learn and infer; (b) one client pipelining (depth 32); (c) 16 clients
-over 8 clusters; each also against the echo, with the ratio ours/echo. Servers run in their own
-processes so the client's GIL does not slow them; on 2 cores the client still shares the CPU.
-Each scenario also reports the CPU a round trip cost: the server process's (all threads, and
-its busiest thread: the event loop when work runs inline) and this client's (Linux /proc).
+loop (in this process) then measures (a) one client, one cluster, strictly one at a time, learn
+and infer; (b) one client pipelining (depth 32); (c) 16 clients over 8 clusters; each also
+against the echo, with the ratio ours/echo. Servers run in their own processes so the client's
+GIL does not slow them; on 2 cores the client still shares the CPU. Each scenario also reports
+the CPU a round trip cost: the server process's (all threads, and its busiest thread: the event
+loop when work runs inline) and this client's (Linux /proc).
 
 The client is `wsclient.LeanSocket` (a minimal RFC 6455 client, ~17-25 us of CPU a round trip
 here) unless `--client websockets` picks the `websockets` library's (~30-40 us). On 2 shared
-cores, whatever the client spends is taken from the servers; the echo's rate with the lean
-client is the 14-18k round trips/s the issue quotes for this stack. `--native N` sets the
-server's native threads (0: none, crowded requests then go to the worker threads; default:
-cores - 1). `--workers N` sets the
-server's worker threads (with `--inline-max-us 0`, every learn runs on them).
+cores, whatever the client spends is taken from the servers. With the lean client the echo
+ran 14,000-18,500 round trips/s one at a time in most runs here (the issue quotes 14-18k for
+this stack), and up to ~28,000 when the scheduler put the echo server and the client on one
+core. `--native N` sets the server's native threads (0: none, crowded requests then go to the
+worker threads; default: usable cores - 1). `--workers N` sets the server's worker threads
+(with `--inline-max-us 0` and `--native 0`, every learn runs on them).
 
 By default the scheduler places the processes. It sometimes runs the client on the server's
 core, which serialises the work a learn does after its reply with the client's own. `--pin
@@ -182,6 +183,10 @@ def _make_clusters(url: str) -> tuple[str, list[str]]:
 # ---- CPU accounting -----------------------------------------------------------------------
 
 
+Sample = tuple[dict[str, float], float]
+"""CPU seconds so far: per server thread id, and of this client process."""
+
+
 class Cpu:
     """CPU time of one server process (per thread, from /proc) and of this client process, so
     each scenario can say what a round trip costs on each side, not only how long it took."""
@@ -190,7 +195,7 @@ class Cpu:
         self._tasks = Path(f"/proc/{pid}/task")
         self._tick = os.sysconf("SC_CLK_TCK")
 
-    def sample(self) -> tuple[dict[str, float], float]:
+    def sample(self) -> Sample:
         """(CPU seconds per server thread id, CPU seconds of this process) so far."""
         threads = {}
         for task in self._tasks.iterdir():
@@ -203,7 +208,7 @@ class Cpu:
         return threads, times.user + times.system
 
     @staticmethod
-    def per_round_trip(before: Any, after: Any, round_trips: int) -> dict[str, float]:
+    def per_round_trip(before: Sample, after: Sample, round_trips: int) -> dict[str, float]:
         """Server CPU (all threads, and the busiest one: the event loop when inline) and client
         CPU per round trip, in us (clock ticks of 10 ms: figures of short runs are coarse)."""
         deltas = [after[0][t] - before[0].get(t, 0.0) for t in after[0]]
@@ -222,14 +227,17 @@ def _frames(op: str, cluster: str, count: int, seed: int) -> list[bytes]:
     return workload.frames(op, cluster, *workload.samples(count, seed))
 
 
-def _summary(latencies: list[float], seconds: float) -> dict[str, float]:
-    """Round trips per second and latency percentiles."""
+def _summary(
+    latencies: list[float], seconds: float, before: Sample, after: Sample
+) -> dict[str, float]:
+    """Round trips per second, latency percentiles and CPU per round trip."""
     lat = np.asarray(latencies) * 1e6
     return {
         "round_trips_per_s": round(len(latencies) / seconds),
         "p50_us": round(float(np.percentile(lat, 50)), 1),
         "p90_us": round(float(np.percentile(lat, 90)), 1),
         "p99_us": round(float(np.percentile(lat, 99)), 1),
+        **Cpu.per_round_trip(before, after, len(latencies)),
     }
 
 
@@ -307,7 +315,7 @@ async def many_clients(
         for ws in sockets:
             await ws.close()
     latencies = [x for r in results for x in r]
-    return {**_summary(latencies, seconds), **Cpu.per_round_trip(before, after, len(latencies))}
+    return _summary(latencies, seconds, before, after)
 
 
 async def measure(
@@ -329,7 +337,7 @@ async def measure(
         before, started = cpu.sample(), time.perf_counter()
         latencies = await coro
         seconds, after = time.perf_counter() - started, cpu.sample()
-        return {**_summary(latencies, seconds), **Cpu.per_round_trip(before, after, len(latencies))}
+        return _summary(latencies, seconds, before, after)
 
     ws, ew = await _open(ours, token, client), await _open(echo, None, client)
     await one_at_a_time(ws, warm)

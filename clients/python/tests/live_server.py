@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 from hanami_rt.bench import TEMPLATE as MNIST_TEMPLATE
-from hanami_rt.idx import read_idx
 from hanami_rt.settings import load_settings
 from tests.e2e.support import LiveServer as ServerThread
+from tests.mnist import FOLDER, subset
 
-MNIST = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "mnist"
+MNIST = FOLDER  # the committed subset, for the tests that upload its files
 ADMIN = "admin"
 PASSWORD = "admin-password"
 TEMPLATE = MNIST_TEMPLATE.format(cooldown=1e11, hidden=400, reduction="false")
@@ -38,9 +38,8 @@ bricks:
 
 def first_training_image(digit: int) -> np.ndarray:
     """The first image of `digit` in the MNIST subset's training set, 784 raw float32 pixels."""
-    labels = read_idx(MNIST / "train-labels-idx1-ubyte.gz")
-    images = read_idx(MNIST / "train-images-idx3-ubyte.gz").reshape(-1, 784)
-    return images[int(np.argmax(labels == digit))].astype(np.float32)
+    images, labels = subset("train")
+    return images[int(np.argmax(labels == digit))].copy()  # the cached subset is read-only
 
 
 class LiveServer(ServerThread):
