@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.workers import Workers
 
 
@@ -77,20 +78,32 @@ def test_a_job_cancelled_before_it_started_never_runs() -> None:
 
 
 def test_a_running_job_finishes_although_its_caller_gave_up() -> None:
+    """The cancelled caller waits for the job, then sees the cancellation: whatever it holds
+    (a cluster lock) is held until the thread has returned."""
     workers = Workers(1)
     done: list[str] = []
     job = Held("job", done)
 
     async def scenario() -> None:
-        task = asyncio.ensure_future(workers.run(job))
+        lock = ClusterLock()
+
+        async def caller() -> str:
+            async with lock.exclusive():
+                return await workers.run(job)
+
+        task = asyncio.ensure_future(caller())
         await job.running()
         task.cancel()
+        await asyncio.sleep(0.05)
+        assert not task.done() and lock.writer  # still waiting for the thread, lock held
         job.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
+        assert done == ["job"] and not lock.writer
+        assert await workers.run(pow, 2, 3) == 8  # and plainly, the result
 
     asyncio.run(scenario())
-    workers.shutdown()  # waits for the running job
+    workers.shutdown()
     assert done == ["job"]
 
 
@@ -114,34 +127,3 @@ def test_shutdown_waits_for_running_work_and_cancels_the_rest() -> None:
 
     asyncio.run(scenario())
     assert ran == ["slow"]
-
-
-def test_a_cancelled_caller_waits_for_its_running_job() -> None:
-    """A caller cancelled while its job runs waits for the job, then sees the cancellation;
-    whatever it holds (a cluster lock) is held until the thread has returned."""
-    from hanami_rt.service.lock import ClusterLock
-
-    workers = Workers(1)
-    finished: list[str] = []
-    job = Held("job", finished)
-
-    async def scenario() -> None:
-        lock = ClusterLock()
-
-        async def caller() -> str:
-            async with lock.exclusive():
-                return await workers.run(job)
-
-        task = asyncio.create_task(caller())
-        await job.running()
-        task.cancel()
-        await asyncio.sleep(0.05)
-        assert not task.done() and lock.writer  # still waiting for the thread, lock held
-        job.release.set()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert finished == ["job"] and not lock.writer
-        assert await workers.run(pow, 2, 3) == 8  # and plainly, the result
-
-    asyncio.run(scenario())
-    workers.shutdown()
