@@ -25,6 +25,7 @@ machine; `--pin together` puts all three on CPU 0, the worst placement. The JSON
 
     python benchmarks/ws.py [--ws websockets-sansio|websockets|wsproto] [--loop asyncio|uvloop]
                             [--http h11|httptools] [--inline-max-us N] [--workers N] [--native N]
+                            [--busy-poll-us N]
                             [--client lean|websockets] [--count N] [--pin apart|together]
 """
 
@@ -95,6 +96,8 @@ def serve_hanami(args: argparse.Namespace) -> None:
         overrides["worker_threads"] = args.workers
     if args.native is not None:
         overrides["native_threads"] = args.native
+    if args.busy_poll_us is not None:
+        overrides["ws_busy_poll_us"] = args.busy_poll_us
     server = make_server(load_settings(env={}, overrides=overrides))
     _stack(server, args)
     server.run()
@@ -157,6 +160,8 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
         cmd += ["--workers", str(args.workers)]
     if args.native is not None:
         cmd += ["--native", str(args.native)]
+    if args.busy_poll_us is not None:
+        cmd += ["--busy-poll-us", str(args.busy_poll_us)]
     if args.pin:
         cmd += ["--pin", args.pin]
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
@@ -405,6 +410,7 @@ def run(args: argparse.Namespace) -> int:
         "inline_max_us": args.inline_max_us,
         "workers": args.workers,
         "native": args.native,
+        "busy_poll_us": args.busy_poll_us,
         "pinned": args.pin,
         "client": args.client,
         "network": f"784-{HIDDEN}-10",
@@ -429,6 +435,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=None, help="worker threads (default: cores)")
     parser.add_argument(
         "--native", type=int, default=None, help="native threads (default: cores - 1; 0: none)"
+    )
+    parser.add_argument(
+        "--busy-poll-us", type=float, default=None, help="ws_busy_poll_us (0: the loop sleeps)"
     )
     parser.add_argument(
         "--client",

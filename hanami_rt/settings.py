@@ -95,6 +95,13 @@ class Settings:
         default=300.0,
         metadata=_doc("run a websocket request on the event loop when it costs less (0 = never)"),
     )
+    ws_busy_poll_us: float = field(
+        default=300.0,
+        metadata=_doc(
+            "microseconds the event loop polls for the next websocket request after a reply "
+            "instead of sleeping (lower latency for CPU; 0 = never)"
+        ),
+    )
     sysfs_root: Path = field(
         default=Path("/sys"), metadata=_doc("sysfs root read for RAPL, cpufreq and temperatures")
     )
@@ -164,6 +171,7 @@ class Settings:
             (self.ws_auth_timeout_s > 0, "ws_auth_timeout_s must be positive"),
             (self.ws_pipeline_depth >= 1, "ws_pipeline_depth must be >= 1"),
             (self.ws_inline_max_us >= 0, "ws_inline_max_us must be >= 0"),
+            (self.ws_busy_poll_us >= 0, "ws_busy_poll_us must be >= 0"),
             (self.native_threads >= -1, "native_threads must be >= -1 (-1 = cores - 1)"),
             (self.watts_per_core > 0, "watts_per_core must be positive"),
             (self.max_metric_clusters >= 0, "max_metric_clusters must be >= 0"),

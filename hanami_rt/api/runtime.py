@@ -13,6 +13,7 @@ import gc
 import logging
 from dataclasses import dataclass, field
 
+from hanami_rt.api.busy_poll import BusyPoll
 from hanami_rt.api.sockets import OpenSockets
 from hanami_rt.auth import (
     LoginThrottle,
@@ -72,6 +73,7 @@ class Runtime:
     scrypt: ScryptCost
     batch: Batch  # uploads, datasets, tasks, checkpoints
     dispatcher: Dispatcher  # where websocket learns/infers run (inline or on a worker)
+    busy_poll: BusyPoll  # the event loop's polling window after websocket replies
     sockets: OpenSockets = field(default_factory=OpenSockets)  # to close on revoked access
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     startup_error: BaseException | None = None
@@ -125,6 +127,10 @@ class Runtime:
                 telemetry.instruments if telemetry is not None else None,
             ),
             dispatcher=Dispatcher(registry, settings.ws_inline_max_us * 1e-6),
+            busy_poll=BusyPoll(
+                settings.ws_busy_poll_us * 1e-6,
+                telemetry.instruments.ws_busy_poll.inc if telemetry is not None else None,
+            ),
             telemetry=telemetry,
         )
         runtime.loop = asyncio.get_running_loop()

@@ -102,6 +102,7 @@ class Session:
         self._depth = settings.ws_pipeline_depth
         self._auth_timeout = settings.ws_auth_timeout_s
         self._dispatcher = runtime.dispatcher
+        self._busy_poll = runtime.busy_poll
         self._meter = WsMeter(getattr(scope["app"].state, "instruments", None))
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()  # set when the queue gets an entry
@@ -175,6 +176,8 @@ class Session:
             await self._send({"type": "websocket.send", "bytes": frame})
         except (OSError, RuntimeError):  # the client left (uvicorn and starlette differ)
             self._closed = True
+            return
+        self._busy_poll.kick()  # the next request is likely a few tens of microseconds away
 
     # ---- authentication -------------------------------------------------------------------
 

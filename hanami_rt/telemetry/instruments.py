@@ -62,6 +62,12 @@ class Instruments:
             ["route"],
             registry=registry,
         )
+        self.ws_busy_poll = Counter(
+            "hanami_ws_busy_poll_seconds",
+            "Seconds the event loop polled instead of sleeping, waiting for the next websocket "
+            "request (setting ws_busy_poll_us; CPU spent to answer sooner).",
+            registry=registry,
+        )
         self.cluster_neurons = Gauge(
             "hanami_cluster_neurons", "Neurons in a cluster.", ["cluster"], registry=registry
         )

@@ -224,6 +224,13 @@ def test_crowding_connections_learn_on_native_threads_exactly_as_a_network_would
         }
         assert routed.get("native", 0) + routed.get("inline", 0) == 240  # 4 clients x 60
         assert routed["native"] == native.jobs_done
+        # between requests the event loop polled instead of sleeping (ws_busy_poll_us)
+        polled = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("hanami_ws_busy_poll_seconds_total")
+        ]
+        assert polled and float(polled[0].split()[-1]) > 0, polled
     for seed, got in enumerate(results):
         twin = Network.from_template(TEMPLATE, seed=seed)
         for rid, outputs in enumerate(got):
