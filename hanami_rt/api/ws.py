@@ -27,6 +27,7 @@ from hanami_rt.api.ws_meter import WsMeter
 from hanami_rt.auth import Principal
 from hanami_rt.core.network import Outputs
 from hanami_rt.errors import Unauthorized, Unavailable, kind_of
+from hanami_rt.service.eager import Started
 from hanami_rt.service.registry import LiveCluster
 from hanami_rt.wire import (
     CLOSE_TOO_BIG,
@@ -102,6 +103,7 @@ class Session:
         self._depth = settings.ws_pipeline_depth
         self._auth_timeout = settings.ws_auth_timeout_s
         self._dispatcher = runtime.dispatcher
+        self._registry = runtime.registry
         self._busy_poll = runtime.busy_poll
         self._meter = WsMeter(getattr(scope["app"].state, "instruments", None))
         self._queue: deque[_Pending] = deque()
@@ -329,7 +331,7 @@ class Session:
                 await self._answer("auth", started, refreshed)
 
     async def _start(self, request: LearnRequest | InferRequest, started: float) -> None:
-        """Run a learn or infer inline when nothing else can be affected, else on a worker;
+        """Run a learn or infer inline when nothing else can be affected, else off the loop;
         either way its reply takes its place in the reply order."""
         op = "learn" if type(request) is LearnRequest else "infer"
         assert self._principal is not None
@@ -341,17 +343,18 @@ class Session:
         # Inline needs no worker work anywhere and a free cluster lock: then every earlier
         # request to this cluster has finished, so arrival order holds; replies still leave in
         # request order through _answer. A pipelining client thus stays on the fast path.
-        inline = self._dispatcher.can_inline(cluster, self)
-        if self._meter.enabled:
-            self._meter.routed("inline" if inline else self._dispatcher.off_loop())
-        inputs = request.inputs  # read-only views on the frame: Network copies them itself
-        if inline:
-            if type(request) is LearnRequest:
-                await self._learn_inline(request, cluster, started)
+        if self._dispatcher.can_inline(cluster, self):
+            if isinstance(request, LearnRequest):
+                ran = await self._learn_inline(request, cluster, started)
+            else:
+                ran = await self._infer_inline(request, cluster, started)
+            if ran:
+                if self._meter.enabled:  # after the reply: metering waits, the client does not
+                    self._meter.routed("inline")
                 return
-            work = self._dispatcher.infer_inline(cluster, inputs)
-            await self._answer(op, started, await self._finish(request.id, work))
-            return
+        if self._meter.enabled:
+            self._meter.routed(self._dispatcher.off_loop())
+        inputs = request.inputs  # read-only views on the frame: Network copies them itself
         if type(request) is LearnRequest:
             work = self._dispatcher.learn(cluster, inputs, request.expected)
         else:
@@ -361,22 +364,44 @@ class Session:
 
     async def _learn_inline(
         self, request: LearnRequest, cluster: LiveCluster, started: float
-    ) -> None:
-        """An inline learn whose reply goes out between its forward and backward pass."""
-        answered = False
-
-        async def answer(outputs: Outputs) -> None:
-            nonlocal answered
-            answered = True
-            await self._answer("learn", started, (encode_outputs(request.id, outputs), "ok"))
-
+    ) -> bool:
+        """An inline learn whose reply goes out between its forward and backward pass; False
+        when the cluster's lock was taken after all (nothing done: send it off the loop)."""
         try:
-            await self._dispatcher.learn_inline(cluster, request.inputs, request.expected, answer)
-        except Exception as exc:
-            if answered:  # the update or the send failed after the reply began: a server fault
-                log.error("learn %s failed after its reply began", request.id, exc_info=exc)
-                return
+            step = self._registry.learn_inline(cluster, request.inputs, request.expected)
+        except Exception as exc:  # bad input: nothing changed
             await self._answer("learn", started, error_reply(request.id, exc))
+            return True
+        if step is None:
+            return False
+        outputs, finish = step
+        try:
+            try:
+                # the send runs now, up to a wait for a client not reading, and is awaited
+                # only after finish() applied the update and let go of the lock
+                sending = Started(
+                    self._answer("learn", started, (encode_outputs(request.id, outputs), "ok"))
+                )
+            finally:
+                finish()
+            await sending
+        except Exception as exc:  # the update or the send failed after the reply began
+            log.error("learn %s failed after its reply began", request.id, exc_info=exc)
+        return True
+
+    async def _infer_inline(
+        self, request: InferRequest, cluster: LiveCluster, started: float
+    ) -> bool:
+        """An inline infer; False when a learn took the cluster's lock after all."""
+        try:
+            outputs = self._registry.infer_inline(cluster, request.inputs)
+        except Exception as exc:
+            await self._answer("infer", started, error_reply(request.id, exc))
+            return True
+        if outputs is None:
+            return False
+        await self._answer("infer", started, (encode_outputs(request.id, outputs), "ok"))
+        return True
 
     async def _finish(self, rid: int, work: Coroutine[Any, Any, Outputs]) -> Reply:
         """The reply frame for a learn or infer; every failure becomes an error reply."""

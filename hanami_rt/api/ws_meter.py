@@ -39,7 +39,7 @@ class WsMeter:
     def received(self) -> None:
         """A request frame arrived and now awaits its reply."""
         if self._instruments is not None:
-            self._instruments.ws_inflight.inc()
+            self._instruments.ws_inflight_count += 1
 
     def replied(self, op: str, status: str, started: float) -> None:
         """A reply went out (`status`: "ok" or the error code) for a frame received at
@@ -48,7 +48,7 @@ class WsMeter:
         if instruments is None:
             return
         seconds = time.perf_counter() - started
-        instruments.ws_inflight.dec()
+        instruments.ws_inflight_count -= 1
         counter = self._counters.get((op, status))
         if counter is None:
             counter = instruments.requests.labels(TRANSPORT, op, status)
@@ -71,4 +71,4 @@ class WsMeter:
     def dropped(self, count: int) -> None:
         """`count` requests will get no reply (the connection closed first)."""
         if self._instruments is not None and count:
-            self._instruments.ws_inflight.dec(count)
+            self._instruments.ws_inflight_count -= count

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from hanami_rt.core.errors import InputError
 from hanami_rt.core.kernels import (
     State,
+    checked_forward,
     first_invalid,
     infer_rows,
     learn_backward,
@@ -51,6 +52,7 @@ Outputs = dict[str, npt.NDArray[np.float32]]
 
 _MAX_RESERVE = 1 << 16  # section rows kept free before each sample (see learn_rows)
 _MIN_CAPACITY = 64
+_F32 = np.dtype(np.float32)
 _F32_MAX = np.float32(np.finfo(np.float32).max)
 _ANY = (-_F32_MAX, _F32_MAX)  # an input may be any finite value
 _UNIT = (np.float32(0), np.float32(1))  # an expected value is a sigmoid's target
@@ -78,6 +80,7 @@ class Network:
         self._learn_one: Callable[..., int] = learn_rows
         self._infer: Callable[..., None] = infer_rows
         self._check: Callable[..., int] = first_invalid
+        self._checked_forward: Callable[..., int] = checked_forward
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -116,10 +119,17 @@ class Network:
         (as after a sample it had already learned), but nothing else may run on it: whoever
         holds the lock calls `finish` before letting go. A stale or second `finish` raises.
         """
-        x, y = self.prepare_learn(inputs, expected)
         out = np.empty(self._n_outputs, dtype=np.float32)
+        x = self._plain_row(inputs, self.input_bricks)
+        y = self._plain_row(expected, self.output_bricks)
+        if x is None or y is None or self._bound is not self._state:
+            x, y = self.prepare_learn(inputs, expected)
+            self._forward(self._state, x, out)
+        elif self._checked_forward(self._state, x, y, out) != 0:
+            # a bad value (prepare_learn raises the precise error) or too little room
+            x, y = self.prepare_learn(inputs, expected)
+            self._forward(self._state, x, out)
         st, backward = self._state, self._backward
-        self._forward(st, x, out)
         token = self._pending = object()
 
         def finish() -> None:
@@ -210,6 +220,7 @@ class Network:
         self._backward = entry_point(learn_backward, st, out)
         rows = x.reshape(1, -1), out.reshape(1, -1), out.reshape(1, -1)
         self._learn_one = entry_point(learn_rows, st, *rows, 0)
+        self._checked_forward = entry_point(checked_forward, st, x, out, out)
         self._infer = entry_point(infer_rows, st, x.reshape(1, -1), out.reshape(1, -1))
         self._check = entry_point(first_invalid, x, *_ANY)
         self._bound = st
@@ -221,20 +232,31 @@ class Network:
         (the wire's case) costs one kernel pass, and a copy only when it is not contiguous and
         aligned; anything else, and every error, is `_rows`'s. Rows always have the layout of
         _bind's examples; a read-only view (a frame's) is passed as it is (kernels/direct.py)."""
-        if len(layout) == 1:
-            name, size = next(iter(layout.items()))
+        array = self._plain_row(values, layout)
+        if array is not None and self._check(array, *bounds) < 0:
+            return array
+        row: np.ndarray = self._rows(values, layout, what, many=False)[0]
+        return row
+
+    @staticmethod
+    def _plain_row(values: Values, layout: dict[str, int]) -> np.ndarray | None:
+        """The row itself when `values` already has the layout of _bind's examples (the wire's
+        case: one brick, float32, the right length; a strided or unaligned one is copied),
+        values not checked; None for anything else."""
+        if len(layout) != 1:
+            return None
+        for name, size in layout.items():
             array: Any = values
             if type(values) is dict:
                 array = values.get(name) if len(values) == 1 else None
-            if type(array) is np.ndarray and array.dtype == np.float32 and array.shape == (size,):
-                flags = array.flags
-                if not (flags.c_contiguous and flags.aligned):
-                    array = array.copy()
-                if self._check(array, *bounds) < 0:
-                    valid: np.ndarray = array
-                    return valid
-        row: np.ndarray = self._rows(values, layout, what, many=False)[0]
-        return row
+            if type(array) is not np.ndarray or array.dtype is not _F32 or array.shape != (size,):
+                return None
+            flags = array.flags
+            if not (flags.c_contiguous and flags.aligned):
+                array = array.copy()
+            row: np.ndarray = array
+            return row
+        return None
 
     def _rows(self, values: Values, layout: dict[str, int], what: str, many: bool) -> np.ndarray:
         """Validate and concatenate per-brick values into C-contiguous float32 rows.

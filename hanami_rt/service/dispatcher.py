@@ -8,25 +8,26 @@ thread while the loop serves the protocol), requests behind work already off the
 arrival order holds), and requests to a cluster whose measured cost passes `inline_max_s` (a
 grown network never blocks the loop for long). Off the loop means a native thread when there
 is one for this loop, else a worker (Registry.learn_native). The cost is an exponential
-average of the kernels' time, measured around every call."""
+average of the kernels' time, measured around every call (`LiveCluster.cost`, kept by the
+registry)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from hanami_rt.core.network import Outputs
 from hanami_rt.service.registry import LiveCluster, Registry
 from hanami_rt.wire import Bricks
 
-_SMOOTHING = 0.2  # weight of the newest sample in the cost average
 _CROWDED_S = 1e-3  # another connection's request this recent: requests are crowding in
 
 
 class Dispatcher:
-    """Runs websocket learns and infers through the registry (its lock rules and its one path
-    from "learn applied" to the caller), choosing inline or a worker per request."""
+    """Chooses where each websocket learn and infer runs: inline (`can_inline`; the caller then
+    runs it with `Registry.learn_inline`/`infer_inline`) or off the loop (`learn`/`infer`),
+    always through the registry's lock rules."""
 
     def __init__(self, registry: Registry, inline_max_s: float) -> None:
         self._registry = registry
@@ -83,36 +84,12 @@ class Dispatcher:
         self, cluster: LiveCluster, inputs: Bricks, expected: Bricks | None
     ) -> Outputs:
         """Run a counted learn (or, without `expected`, infer) off the loop; uncount it when
-        done and fold its cost into the cluster's average."""
+        done."""
         try:
             if expected is not None:
-                outputs, took = await self._registry.learn_native(cluster, inputs, expected)
+                outputs, _ = await self._registry.learn_native(cluster, inputs, expected)
             else:
-                outputs, took = await self._registry.infer_native(cluster, inputs)
+                outputs, _ = await self._registry.infer_native(cluster, inputs)
         finally:
             self.on_workers -= 1
-        self._record(cluster, took)
         return outputs
-
-    async def learn_inline(
-        self,
-        cluster: LiveCluster,
-        inputs: Bricks,
-        expected: Bricks,
-        answer: Callable[[Outputs], Coroutine[Any, Any, None]],
-    ) -> None:
-        """Learn on the loop, answering between the forward and backward pass (callers check
-        `can_inline` first): the reply leaves while the weights update (Registry.learn_inline)."""
-        took = await self._registry.learn_inline(cluster, inputs, expected, answer)
-        self._record(cluster, took)
-
-    async def infer_inline(self, cluster: LiveCluster, inputs: Bricks) -> Outputs:
-        """Infer on the loop (callers check `can_inline` first)."""
-        outputs, took = await self._registry.infer_inline(cluster, inputs)
-        self._record(cluster, took)
-        return outputs
-
-    def _record(self, cluster: LiveCluster, took: float) -> None:
-        """Fold one measured cost into the cluster's average."""
-        old = cluster.cost
-        cluster.cost = took if old == 0.0 else old + _SMOOTHING * (took - old)

@@ -10,19 +10,19 @@ caller is cancelled (`Workers.run`, `NativeWorkers`): the lock is let go only af
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from hanami_rt.core import CoreError, Network
 from hanami_rt.core.network import Outputs
 from hanami_rt.errors import NotFound
-from hanami_rt.service.eager import Started
 from hanami_rt.service.lock import ClusterLock
 from hanami_rt.service.native import NativeWorkers, NoRoom
 from hanami_rt.service.workers import Workers
 
 T = TypeVar("T")
+_SMOOTHING = 0.2  # weight of the newest sample in LiveCluster.cost
 Values = Mapping[str, Any] | Any
 WorkHook = Callable[[str, str, float, int], None]
 """Called on the thread that ran the work: (cluster id, op, CPU seconds, samples); CPU seconds
@@ -43,6 +43,11 @@ class LiveCluster:
     cost: float = 0.0
     """Seconds a realtime request's kernels take, averaged (service/dispatcher.py); 0 until
     the first."""
+
+    def record_cost(self, seconds: float) -> None:
+        """Fold one realtime request's kernel seconds into `cost` (an exponential average)."""
+        old = self.cost
+        self.cost = seconds if old == 0.0 else old + _SMOOTHING * (seconds - old)
 
     @property
     def dirty(self) -> bool:
@@ -154,62 +159,68 @@ class Registry:
             cluster.generation += 1
             return result
 
-    async def learn_inline(
-        self,
-        cluster: LiveCluster,
-        inputs: Values,
-        expected: Values,
-        answer: Callable[[Outputs], Coroutine[Any, Any, None]],
-    ) -> float:
-        """Learn one sample on this thread and answer between the forward and the backward
-        pass: `answer(outputs)` starts at once (service/eager.py), so the reply travels while
-        the weights update, with the lock held alone until the update is done (nothing sees
-        the network before it). A send that has to wait for a client not reading its replies
-        is awaited only after the lock is released: a lock never waits on a client. Bad input
-        raises before anything changed (no answer). Returns the seconds the two kernel halves
-        took; they never wait, so their wall time stands for CPU time (also for `on_work`)."""
-        if not cluster.lock.try_acquire(True):
-            await cluster.lock.acquire(True)
+    def learn_inline(
+        self, cluster: LiveCluster, inputs: Values, expected: Values
+    ) -> tuple[Outputs, Callable[[], None]] | None:
+        """The forward half of one learn, run on this thread with the lock taken alone, if it
+        is free now (None: it is not, and nothing was done). Returns the outputs to answer with
+        and `finish`, which applies the weight update and lets go of the lock. The caller
+        starts its reply first (service/eager.py) and then calls `finish`, also when replying
+        failed: the reply travels while the weights update, nothing sees the network between
+        the halves, and a send waiting for a client that does not read is awaited only after
+        the lock is free. Bad input raises before anything changed (the lock let go)."""
+        lock = cluster.lock
+        if not lock.try_acquire(True):
+            return None
         try:
             self._still_live(cluster)
             started = time.perf_counter()
             try:
-                outputs, finish = cluster.network.learn_split(inputs, expected)
+                outputs, update = cluster.network.learn_split(inputs, expected)
             except CoreError:
                 raise  # nothing changed
             except BaseException:
                 cluster.generation += 1  # unknown failure: assume the state moved
                 raise
-            took = time.perf_counter() - started
-            try:
-                sending = Started(answer(outputs))
-            finally:
-                started = time.perf_counter()
-                cluster.generation += 1
-                finish()
-                took += time.perf_counter() - started
-        finally:
-            cluster.lock.release(True)
-        if self.on_work is not None:
-            self.on_work(cluster.id, "learn", took, 1)
-        await sending
-        return took
+        except BaseException:
+            lock.release(True)
+            raise
+        forward_s = time.perf_counter() - started
 
-    async def infer_inline(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
-        """Infer one sample on this thread (lock shared); the outputs and the kernel's seconds
-        (wall time standing for CPU time, as in `learn_inline`)."""
-        if not cluster.lock.try_acquire(False):
-            await cluster.lock.acquire(False)
+        def finish() -> None:
+            begun = time.perf_counter()
+            try:
+                update()
+            finally:
+                cluster.generation += 1
+                lock.release(True)
+            self._ran(cluster, "learn", forward_s + time.perf_counter() - begun)
+
+        return outputs, finish
+
+    def infer_inline(self, cluster: LiveCluster, inputs: Values) -> Outputs | None:
+        """Infer one sample on this thread with the lock shared, if it is free of learns now
+        (None: it is not, and nothing was done)."""
+        lock = cluster.lock
+        if not lock.try_acquire(False):
+            return None
         try:
             self._still_live(cluster)
             started = time.perf_counter()
             outputs = cluster.network.infer(inputs)
             took = time.perf_counter() - started
         finally:
-            cluster.lock.release(False)
+            lock.release(False)
+        self._ran(cluster, "infer", took)
+        return outputs
+
+    def _ran(self, cluster: LiveCluster, op: str, took: float) -> None:
+        """A realtime learn or infer is done: fold its kernel seconds into the cluster's cost
+        and tell `on_work`. Inline, the kernels' wall time stands for CPU time (they never
+        wait); off the loop it is the thread's CPU time."""
+        cluster.record_cost(took)
         if self.on_work is not None:
-            self.on_work(cluster.id, "infer", took, 1)
-        return outputs, took
+            self.on_work(cluster.id, op, took, 1)
 
     async def learn_native(
         self, cluster: LiveCluster, inputs: Values, expected: Values
@@ -236,8 +247,7 @@ class Registry:
             cluster.generation += 1
         finally:
             cluster.lock.release(True)
-        if self.on_work is not None:
-            self.on_work(cluster.id, "learn", took, 1)
+        self._ran(cluster, "learn", took)
         return outputs, took
 
     async def infer_native(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
@@ -257,8 +267,7 @@ class Registry:
                 outputs, took = await self._workers.run(_timed, network.infer, x)
         finally:
             cluster.lock.release(False)
-        if self.on_work is not None:
-            self.on_work(cluster.id, "infer", took, 1)
+        self._ran(cluster, "infer", took)
         return outputs, took
 
     async def replace(self, cluster_id: str, network: Network) -> None:

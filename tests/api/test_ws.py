@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
+from hanami_rt.api.ws import Session
 from hanami_rt.auth import MEMBER, TokenIssuer
 from hanami_rt.core import Network
 from hanami_rt.telemetry.instruments import Instruments
@@ -337,6 +339,43 @@ def test_requests_and_latency_are_counted_per_op(tmp_path: Path) -> None:
         assert value("hanami_ws_routes_total", {"route": "inline"}) == 1
     finally:
         client.__exit__(None, None, None)
+
+
+def test_a_client_not_reading_its_reply_never_holds_the_cluster(world: World) -> None:
+    """An inline learn whose reply cannot leave (the client does not read, so the ASGI send
+    waits) still applies its update and lets go of the cluster: other work goes on."""
+    runtime = runtime_of(world.client)
+    cluster = runtime.registry.get(world.cluster)
+    header = world.ma["Authorization"].encode()
+    scope = {"type": "websocket", "headers": [(b"authorization", header)], "app": world.client.app}
+
+    async def scenario() -> tuple[bool, int, int]:
+        incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        for message in ({"type": "websocket.connect"}, {"bytes": pack(learn(world, 1))}):
+            incoming.put_nowait({"type": "websocket.receive", **message})
+        sending, drained = asyncio.Event(), asyncio.Event()
+        replies: list[bytes] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.send":
+                sending.set()
+                await drained.wait()  # a client not reading: uvicorn waits for the buffer
+                replies.append(message["bytes"])
+
+        session = asyncio.create_task(Session(runtime, scope, incoming.get, send).run())
+        await asyncio.wait_for(sending.wait(), 10)
+        held = cluster.lock.writer  # the reply waits; the update is applied and the lock free
+        learned = cluster.network.stats()["samples_learned"]
+        x = np.frombuffer(image(2), np.float32)
+        await asyncio.wait_for(runtime.registry.learn(world.cluster, x, np.eye(10)[2]), 10)
+        drained.set()
+        incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        await asyncio.wait_for(session, 10)
+        return held, learned, len(replies)
+
+    held, learned, replies = world.client.portal.call(scenario)  # type: ignore[union-attr]
+    assert not held and learned == 1 and replies == 1
+    assert cluster.network.stats()["samples_learned"] == 2
 
 
 @pytest.mark.parametrize("inline_max_us", [0.0, 300.0], ids=["workers", "inline"])

@@ -57,43 +57,38 @@ def test_bad_input_on_the_workers_is_refused_and_uncounted() -> None:
     asyncio.run(scenario())
 
 
-def test_inline_learns_answering_early_give_the_same_network_and_outputs() -> None:
-    async def run(early: bool) -> tuple[bytes, list[np.ndarray]]:
-        _, cluster, dispatcher = _setup(1.0)
+def test_inline_and_off_the_loop_learns_give_the_same_network_and_outputs() -> None:
+    async def run(inline: bool) -> tuple[bytes, list[np.ndarray]]:
+        registry, cluster, dispatcher = _setup(1.0)
         outputs: list[np.ndarray] = []
-
-        async def answer(out: dict[str, np.ndarray]) -> None:
-            outputs.append(out["y"])
-
         for _ in range(5):
-            if early:
-                await dispatcher.learn_inline(cluster, X, Y, answer)
+            if inline:
+                assert dispatcher.can_inline(cluster, None)
+                step = registry.learn_inline(cluster, X, Y)
+                assert step is not None
+                outputs.append(step[0]["y"])
+                step[1]()
             else:
-                await answer(await dispatcher.learn(cluster, X, Y))
+                outputs.append((await dispatcher.learn(cluster, X, Y))["y"])
         assert cluster.generation == 5
         return cluster.network.to_bytes(), outputs
 
-    early, late = asyncio.run(run(True)), asyncio.run(run(False))
-    assert early[0] == late[0]
-    for a, b in zip(early[1], late[1], strict=True):
+    inline, off = asyncio.run(run(True)), asyncio.run(run(False))
+    assert inline[0] == off[0]
+    for a, b in zip(inline[1], off[1], strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 def test_a_cluster_measured_above_the_threshold_goes_to_the_workers() -> None:
-    async def scenario() -> None:
-        _, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
-        assert dispatcher.can_inline(cluster, None)  # not measured yet
-
-        async def answer(out: dict[str, np.ndarray]) -> None:
-            pass
-
-        await dispatcher.learn_inline(cluster, X, Y, answer)
-        assert not dispatcher.can_inline(cluster, None)  # measured above the tiny threshold
-        _, cluster, dispatcher = _setup(1e-9)
-        await dispatcher.infer_inline(cluster, X)
-        assert not dispatcher.can_inline(cluster, None)
-
-    asyncio.run(scenario())
+    registry, cluster, dispatcher = _setup(1e-9)  # every real call costs more than 1 ns
+    assert dispatcher.can_inline(cluster, None)  # not measured yet
+    step = registry.learn_inline(cluster, X, Y)
+    assert step is not None
+    step[1]()
+    assert not dispatcher.can_inline(cluster, None)  # measured above the tiny threshold
+    registry, cluster, dispatcher = _setup(1e-9)
+    assert registry.infer_inline(cluster, X) is not None
+    assert not dispatcher.can_inline(cluster, None)
 
 
 def test_crowding_connections_send_work_to_the_native_threads() -> None:

@@ -30,7 +30,7 @@ async def _scenario() -> list[Record]:
     await registry.learn("c", x, y)
     await registry.infer("c", x)
     cluster = registry.get("c")
-    await registry.infer_inline(cluster, x)
+    registry.infer_inline(cluster, x)
     await registry.exclusive("c", lambda net: [net.learn(x, y) for _ in range(4)], samples=4)
     await registry.stats("c")  # not work: not metered
     with pytest.raises(InputError):

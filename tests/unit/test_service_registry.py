@@ -72,59 +72,42 @@ def _one_cluster() -> tuple[Registry, LiveCluster, np.ndarray, np.ndarray]:
     return registry, cluster, np.full(16, 100.0, np.float32), np.array([1.0, 0.0], np.float32)
 
 
-async def _inline_scenario() -> None:
+def test_an_inline_learn_is_held_between_its_halves_until_finish() -> None:
     registry, cluster, x, y = _one_cluster()
-    seen: list[tuple[bool, int]] = []
-
-    async def answer(outputs: dict[str, np.ndarray]) -> None:
-        assert outputs["y"].shape == (2,)
-        seen.append((cluster.lock.writer, cluster.network.stats()["samples_learned"]))
-
-    await registry.learn_inline(cluster, x, y, answer)
-    # the answer came between the halves: lock held, the sample not yet counted as learned
-    assert seen == [(True, 0)]
+    step = registry.learn_inline(cluster, x, y)
+    assert step is not None
+    outputs, finish = step
+    # between the halves (where the reply goes out): lock held alone, sample not learned yet
+    assert outputs["y"].shape == (2,) and cluster.lock.writer
+    assert cluster.network.stats()["samples_learned"] == 0
+    assert registry.learn_inline(cluster, x, y) is None  # the lock is taken: nothing done
+    assert registry.infer_inline(cluster, x) is None
+    finish()
     assert cluster.network.stats()["samples_learned"] == 1 and cluster.generation == 1
-    assert not cluster.lock.writer
+    assert not cluster.lock.writer and cluster.cost > 0
+
+    twin = Network.from_template(TEMPLATE, seed=1)
+    np.testing.assert_array_equal(outputs["y"], twin.learn(x, y)["y"])
+    assert cluster.network.to_bytes() == twin.to_bytes()  # the halves equal one learn
 
     before = cluster.network.to_bytes()
     with pytest.raises(InputError):
-        await registry.learn_inline(cluster, x, np.array([2.0, 0.0], np.float32), answer)
-    assert len(seen) == 1 and cluster.network.to_bytes() == before and cluster.generation == 1
-
-    async def vanished(outputs: dict[str, np.ndarray]) -> None:
-        raise ConnectionError("the client left")
-
-    with pytest.raises(ConnectionError):
-        await registry.learn_inline(cluster, x, y, vanished)
-    # answered or not, a learn whose forward pass ran is finished and the lock released
-    assert cluster.network.stats()["samples_learned"] == 2 and cluster.generation == 2
+        registry.learn_inline(cluster, x, np.array([2.0, 0.0], np.float32))
+    # refused before anything changed, and the lock let go
+    assert cluster.network.to_bytes() == before and cluster.generation == 1
     assert not cluster.lock.writer
 
+    inferred = registry.infer_inline(cluster, x)
+    assert inferred is not None
+    np.testing.assert_array_equal(inferred["y"], twin.infer(x)["y"])
+    assert cluster.lock.readers == 0 and cluster.generation == 1
 
-def test_an_inline_learn_answers_between_its_halves() -> None:
-    asyncio.run(_inline_scenario())
 
-
-async def _stalled_reader_scenario() -> None:
+def test_an_inline_learn_on_a_deleted_cluster_is_refused_and_lets_go() -> None:
     registry, cluster, x, y = _one_cluster()
-    drained = asyncio.Event()  # a client that does not read: its send waits
-
-    async def stalled(outputs: dict[str, np.ndarray]) -> None:
-        await drained.wait()
-
-    async def quick(outputs: dict[str, np.ndarray]) -> None:
-        pass
-
-    first = asyncio.create_task(registry.learn_inline(cluster, x, y, stalled))
-    await asyncio.sleep(0)
-    # the stalled send holds no lock: the update is applied and others learn meanwhile
-    assert not first.done() and not cluster.lock.writer
-    assert cluster.network.stats()["samples_learned"] == 1
-    await asyncio.wait_for(registry.learn_inline(cluster, x, y, quick), timeout=5)
-    assert cluster.network.stats()["samples_learned"] == 2 and cluster.generation == 2
-    drained.set()
-    await asyncio.wait_for(first, timeout=5)
-
-
-def test_a_client_not_reading_its_reply_never_holds_the_cluster() -> None:
-    asyncio.run(_stalled_reader_scenario())
+    registry.add(LiveCluster("c", "p", "u", Network.from_template(TEMPLATE, seed=2)))
+    with pytest.raises(NotFound):  # `cluster` was replaced under the same id
+        registry.learn_inline(cluster, x, y)
+    with pytest.raises(NotFound):
+        registry.infer_inline(cluster, x)
+    assert not cluster.lock.writer and cluster.lock.readers == 0

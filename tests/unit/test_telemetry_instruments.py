@@ -24,7 +24,7 @@ def exercised_registry(sysfs: Path) -> CollectorRegistry:
     m.requests.labels("ws", "learn", "ok").inc()
     m.request_duration.labels("http", "/v1/projects/{project}").observe(0.0003)
     m.ws_connections.set(2)
-    m.ws_inflight.inc()
+    m.ws_inflight_count += 1
     m.set_cluster_size("c1", neurons=10, synapses=40, nbytes=4096)
     m.cluster_samples_learned.labels(m.cluster_label("c1")).inc(32)
     m.cluster_samples_inferred.labels(m.cluster_label("c1")).inc(8)

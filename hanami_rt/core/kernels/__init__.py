@@ -1,6 +1,7 @@
 """numba kernels over flat arrays; they never validate, the Network wrapper does that first."""
 
 from hanami_rt.core.kernels.cycle import (
+    checked_forward,
     first_invalid,
     infer_rows,
     learn_backward,
@@ -12,6 +13,7 @@ from hanami_rt.core.kernels.state import State
 
 __all__ = [
     "State",
+    "checked_forward",
     "first_invalid",
     "infer_rows",
     "learn_backward",

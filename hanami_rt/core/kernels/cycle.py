@@ -84,3 +84,22 @@ def infer_rows(st: State, inputs: np.ndarray, out: np.ndarray) -> None:
     refractory = st.refractory.copy()
     for r in range(inputs.shape[0]):
         forward(st, potential, inflow, refractory, inputs[r], out[r], False)
+
+
+_F32_MAX = np.float32(np.finfo(np.float32).max)
+
+
+@jit
+def checked_forward(st: State, x: np.ndarray, y: np.ndarray, out: np.ndarray) -> int:
+    """`learn_forward` behind the checks `Network.prepare_learn` makes, in one call for the
+    realtime path: returns 0 when the forward pass ran, else why it did not (nothing changed):
+    1 an input value is not finite, 2 an expected value is outside [0, 1] (or NaN), 3 fewer
+    than config[RESERVE] section rows are free."""
+    if first_invalid(x, -_F32_MAX, _F32_MAX) >= 0:
+        return 1
+    if first_invalid(y, np.float32(0), np.float32(1)) >= 0:
+        return 2
+    if free_rows(st) < int(st.config[RESERVE]):
+        return 3
+    forward(st, st.potential, st.inflow, st.refractory, x, out, True)
+    return 0
