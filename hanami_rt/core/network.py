@@ -8,24 +8,17 @@ Negative input values count as 0 (a silent neuron); NaN and infinity are rejecte
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from hanami_rt.core.errors import InputError
-from hanami_rt.core.kernels import (
-    State,
-    checked_forward,
-    first_invalid,
-    infer_rows,
-    learn_backward,
-    learn_forward,
-    learn_rows,
-)
+from hanami_rt.core.kernels import State, first_invalid, infer_rows, learn_rows
 from hanami_rt.core.kernels.direct import entry_point
 from hanami_rt.core.kernels.state import (
     COOLDOWN,
@@ -44,6 +37,15 @@ from hanami_rt.core.kernels.state import (
     SLOTS,
     SYNAPSES,
 )
+from hanami_rt.core.kernels.table import (
+    checked_forward_at,
+    infer_rows_at,
+    learn_backward_at,
+    learn_forward_at,
+    learn_rows_at,
+    new_table,
+    write_row,
+)
 from hanami_rt.core.template import Template
 from hanami_rt.files import write_atomic
 
@@ -56,6 +58,33 @@ _F32 = np.dtype(np.float32)
 _F32_MAX = np.float32(np.finfo(np.float32).max)
 _ANY = (-_F32_MAX, _F32_MAX)  # an input may be any finite value
 _UNIT = (np.float32(0), np.float32(1))  # an expected value is a sigmoid's target
+
+
+class _Kernels(NamedTuple):
+    """The one-sample kernels, bound to their argument types (kernels/direct.py): a table row
+    (kernels/table.py) and float32 rows, as `Network` builds them."""
+
+    forward: Callable[..., None]
+    checked_forward: Callable[..., int]
+    backward: Callable[..., None]
+    learn_one: Callable[..., int]
+    infer: Callable[..., None]
+    check: Callable[..., int]
+
+
+@functools.cache
+def _kernels() -> _Kernels:
+    """Bound once per process (compiled, or loaded from numba's cache, on first use)."""
+    table, x = new_table(1), np.zeros(1, dtype=np.float32)
+    row = x.reshape(1, -1)
+    return _Kernels(
+        forward=entry_point(learn_forward_at, table, x, x),
+        checked_forward=entry_point(checked_forward_at, table, x, x, x),
+        backward=entry_point(learn_backward_at, table, x),
+        learn_one=entry_point(learn_rows_at, table, row, row, row, 0),
+        infer=entry_point(infer_rows_at, table, row, row),
+        check=entry_point(first_invalid, x, *_ANY),
+    )
 
 
 class Network:
@@ -74,13 +103,8 @@ class Network:
         }
         self._n_outputs = sum(self.output_bricks.values())
         self._pending: object | None = None  # the learn_split whose finish is still due
-        self._bound: State | None = None  # the State the entry points below are bound to
-        self._forward: Callable[..., None] = learn_forward
-        self._backward: Callable[..., None] = learn_backward
-        self._learn_one: Callable[..., int] = learn_rows
-        self._infer: Callable[..., None] = infer_rows
-        self._check: Callable[..., int] = first_invalid
-        self._checked_forward: Callable[..., int] = checked_forward
+        # a State and the table row describing it, for the one-sample kernels (kernels/table.py)
+        self._binding: tuple[State | None, np.ndarray] = (None, new_table(1))
 
     # ---- construction ---------------------------------------------------------------------
 
@@ -107,7 +131,8 @@ class Network:
         (`learn_split` needs two)."""
         x, y = self.prepare_learn(inputs, expected)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        if not self._learn_one(self._state, x.reshape(1, -1), y.reshape(1, -1), out, 0):
+        st, table, kernels = self._bind()
+        if not kernels.learn_one(table, x.reshape(1, -1), y.reshape(1, -1), out, 0):
             raise RuntimeError("too few free section rows after making room")  # a bug
         return self._split(out[0], fresh=True)
 
@@ -122,37 +147,33 @@ class Network:
         out = np.empty(self._n_outputs, dtype=np.float32)
         x = self._plain_row(inputs, self.input_bricks)
         y = self._plain_row(expected, self.output_bricks)
-        if x is None or y is None or self._bound is not self._state:
+        st, table, kernels = self._bind()
+        if x is None or y is None or kernels.checked_forward(table, x, y, out) != 0:
+            # not the wire's shape, a bad value (prepare_learn raises the precise error) or
+            # too little room (it makes room, which may give a new State)
             x, y = self.prepare_learn(inputs, expected)
-            self._forward(self._state, x, out)
-        elif self._checked_forward(self._state, x, y, out) != 0:
-            # a bad value (prepare_learn raises the precise error) or too little room
-            x, y = self.prepare_learn(inputs, expected)
-            self._forward(self._state, x, out)
-        st, backward = self._state, self._backward
-        token = self._pending = object()
+            st, table, kernels = self._bind()
+            kernels.forward(table, x, out)
+        backward = kernels.backward
+        self._pending = token = object()
 
         def finish() -> None:
             if self._pending is not token:
                 raise RuntimeError("finish() of a learn_split that is stale or already done")
             self._pending = None
-            backward(st, y)
+            backward(table, y)  # `st` lives as long as this closure: the row stays valid
 
         return self._split(out, fresh=True), finish
 
     def prepare_learn(self, inputs: Values, expected: Values) -> tuple[np.ndarray, np.ndarray]:
         """The validated rows of one sample, with room made for what it may grow (so
-        `learn_rows` on `state` learns it at once) and the entry points bound to the State;
-        `learn`, `learn_split` and the native threads (service/native.py) start here. Bad
-        input raises before anything changed."""
-        if self._bound is not self._state:
-            self._bind()
+        `learn_rows` on `state` learns it at once); `learn`, `learn_split` (unless its one
+        kernel call checked a wire-shaped sample itself) and the native threads
+        (service/native.py) start here. Bad input raises before anything changed."""
         x = self._one(inputs, self.input_bricks, "input", _ANY)
         y = self._one(expected, self.output_bricks, "expected", _UNIT)
         self._pending = None  # a learn_split's finish after this would update stale walks
         self._keep_reserve()
-        if self._bound is not self._state:  # grown
-            self._bind()
         return x, y
 
     def prepare_infer(self, inputs: Values) -> np.ndarray:
@@ -178,11 +199,10 @@ class Network:
 
     def infer(self, inputs: Values) -> Outputs:
         """Outputs for one sample; changes nothing in the network."""
-        if self._bound is not self._state:
-            self._bind()
         x = self._one(inputs, self.input_bricks, "input", _ANY)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        self._infer(self._state, x.reshape(1, -1), out)
+        st, table, kernels = self._bind()  # `st` keeps the row's arrays alive for the call
+        kernels.infer(table, x.reshape(1, -1), out)
         return self._split(out[0], fresh=True)
 
     def infer_many(self, inputs: Values) -> Outputs:
@@ -210,20 +230,17 @@ class Network:
             at += size
         return result
 
-    def _bind(self) -> None:
-        """Bind the one-sample kernels' entry points to the State's types (kernels/direct.py):
-        rows from `_one` and fresh outputs always have the layout of these examples."""
+    def _bind(self) -> tuple[State, np.ndarray, _Kernels]:
+        """The State, a table row describing it (written again when the State changed: grown,
+        restored) and the one-sample kernels. Callers hold the returned State for as long as
+        a kernel may use the row, so its arrays cannot go away under it."""
         st = self._state
-        x = np.zeros(sum(self.input_bricks.values()), dtype=np.float32)
-        out = np.zeros(self._n_outputs, dtype=np.float32)
-        self._forward = entry_point(learn_forward, st, x, out)
-        self._backward = entry_point(learn_backward, st, out)
-        rows = x.reshape(1, -1), out.reshape(1, -1), out.reshape(1, -1)
-        self._learn_one = entry_point(learn_rows, st, *rows, 0)
-        self._checked_forward = entry_point(checked_forward, st, x, out, out)
-        self._infer = entry_point(infer_rows, st, x.reshape(1, -1), out.reshape(1, -1))
-        self._check = entry_point(first_invalid, x, *_ANY)
-        self._bound = st
+        bound, table = self._binding
+        if bound is not st:
+            table = new_table(1)  # a fresh row: a call still using the old one keeps it
+            write_row(table[0], st)
+            self._binding = (st, table)
+        return st, table, _kernels()
 
     def _one(
         self, values: Values, layout: dict[str, int], what: str, bounds: tuple[Any, Any]
@@ -233,7 +250,7 @@ class Network:
         aligned; anything else, and every error, is `_rows`'s. Rows always have the layout of
         _bind's examples; a read-only view (a frame's) is passed as it is (kernels/direct.py)."""
         array = self._plain_row(values, layout)
-        if array is not None and self._check(array, *bounds) < 0:
+        if array is not None and _kernels().check(array, *bounds) < 0:
             return array
         row: np.ndarray = self._rows(values, layout, what, many=False)[0]
         return row

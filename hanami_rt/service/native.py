@@ -33,7 +33,6 @@ from hanami_rt.core.kernels.native import (
     DRAINED,
     EXITED,
     FAILED,
-    FIELDS,
     INFER,
     JOB,
     JOB_FD,
@@ -48,6 +47,7 @@ from hanami_rt.core.kernels.native import (
     rearm,
     serve,
 )
+from hanami_rt.core.kernels.table import new_table, write_row
 from hanami_rt.service.workers import run_to_end
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -135,7 +135,7 @@ class NativeWorkers:
     """`threads` native threads for one event loop; see the module docstring."""
 
     def __init__(self, threads: int, *, ring: int = 256, slots: int = 4096) -> None:
-        self._table = np.zeros((slots, 2 * FIELDS), dtype=np.int64)
+        self._table = new_table(slots)
         self._owners: list[State | None] = [None] * slots  # what each table row points into
         self._slots: weakref.WeakKeyDictionary[Network, int] = weakref.WeakKeyDictionary()
         self._free = list(range(slots - 1, -1, -1))
@@ -210,10 +210,7 @@ class NativeWorkers:
             weakref.finalize(network, self._release, slot)
         state = network.state
         if self._owners[slot] is not state:
-            row = self._table[slot]
-            for i, array in enumerate(state):
-                assert array.flags.c_contiguous
-                row[i], row[FIELDS + i] = array.ctypes.data, array.shape[0]
+            write_row(self._table[slot], state)
             self._owners[slot] = state
         return slot
 

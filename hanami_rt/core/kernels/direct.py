@@ -3,8 +3,8 @@
 A call through the dispatcher works out the numba type of every argument first: for a State of
 28 arrays that is about 2 of the 4 us a realtime learn spends on getting into each kernel. An
 entry point is bound to one tuple of argument types, so callers must keep passing values of
-exactly those types (numba does not check them again): the Network binds its entry points to
-its own State and to the row arrays it builds itself, and binds again when the State changes.
+exactly those types (numba does not check them again): the Network binds its one-sample
+kernels once, to a table row (kernels/table.py) and to float32 rows such as it builds itself.
 One difference is harmless: a read-only array is read exactly as a writable one (numba types
 them apart, but unboxes both the same way), so the kernels' inputs may be read-only views.
 """

@@ -38,7 +38,7 @@ from hanami_rt.core.kernels.intrinsics import (
     libc_read,
     libc_write,
 )
-from hanami_rt.core.kernels.state import SLOTS, State
+from hanami_rt.core.kernels.table import FIELDS, state_at
 
 # the control block: int64[CONTROL]
 TAIL, SLEEPING, DONE, NOTIFIED = 0, 1, 2, 3  # jobs published / thread asleep / jobs done / woken
@@ -54,50 +54,9 @@ JOB = 9
 LEARN, INFER, STOP = 0, 1, 2
 FAILED = -1  # a job's status when its kernel raised (an allocation failed, say)
 
-FIELDS = len(State._fields)
-"""A table row: the data address of each State array, then each array's length."""
 _CLOCK_THREAD_CPUTIME_ID = 3  # Linux
 
-_f64, _f32 = POINTERS["float64"], POINTERS["float32"]
-_i64, _i32, _i8 = POINTERS["int64"], POINTERS["int32"], POINTERS["int8"]
-_u64, _u8 = POINTERS["uint64"], POINTERS["uint8"]
-
-
-@numba.njit(cache=True, nogil=True)
-def state_at(table: np.ndarray, slot: int) -> State:
-    """The State whose arrays the table row `slot` describes (views, owned elsewhere)."""
-    a, n = table[slot], table[slot, FIELDS:]
-    c = carray
-    return State(
-        c(_f64(a[0]), (n[0],), np.float64),
-        c(_i64(a[1]), (n[1],), np.int64),
-        c(_u64(a[2]), (n[2],), np.uint64),
-        c(_i32(a[3]), (n[3],), np.int32),
-        c(_i8(a[4]), (n[4],), np.int8),
-        c(_i32(a[5]), (n[5],), np.int32),
-        c(_i32(a[6]), (n[6],), np.int32),
-        c(_i32(a[7]), (n[7],), np.int32),
-        c(_f64(a[8]), (n[8],), np.float64),
-        c(_f32(a[9]), (n[9],), np.float32),
-        c(_f32(a[10]), (n[10],), np.float32),
-        c(_i32(a[11]), (n[11],), np.int32),
-        c(_f32(a[12]), (n[12],), np.float32),
-        c(_i32(a[13]), (n[13],), np.int32),
-        c(_i8(a[14]), (n[14],), np.int8),
-        c(_i32(a[15]), (n[15],), np.int32),
-        c(_i32(a[16]), (n[16],), np.int32),
-        c(_i32(a[17]), (n[17],), np.int32),
-        c(_i32(a[18]), (n[18],), np.int32),
-        c(_f32(a[19]), (n[19],), np.float32),
-        c(_i32(a[20]), (n[20],), np.int32),
-        c(_i32(a[21]), (n[21],), np.int32),
-        c(_i32(a[22]), (n[22],), np.int32),
-        c(_i32(a[23]), (n[23],), np.int32),
-        c(_f32(a[24]), (n[24], SLOTS), np.float32),
-        c(_f32(a[25]), (n[25], SLOTS), np.float32),
-        c(_u8(a[26]), (n[26], SLOTS), np.uint8),
-        c(_u8(a[27]), (n[27], SLOTS), np.uint8),
-    )
+_f32, _i64 = POINTERS["float32"], POINTERS["int64"]
 
 
 @numba.njit(cache=True, nogil=True)
