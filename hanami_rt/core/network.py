@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hanami_rt.core.errors import InputError
-from hanami_rt.core.kernels import State, first_invalid, infer_rows, learn_rows
+from hanami_rt.core.kernels import State, first_invalid
 from hanami_rt.core.kernels.direct import entry_point
 from hanami_rt.core.kernels.state import (
     COOLDOWN,
@@ -209,7 +209,8 @@ class Network:
         """Outputs for 2-D rows, each output brick as an array of shape (rows, neurons)."""
         x = self._rows(inputs, self.input_bricks, "input", many=True)
         out = np.empty((x.shape[0], self._n_outputs), dtype=np.float32)
-        infer_rows(self._state, x, out)
+        st, table, _ = self._bind()
+        infer_rows_at(table, x, out)
         return self._split(out)
 
     def _learn(self, x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
@@ -217,7 +218,8 @@ class Network:
         done = 0
         while done < x.shape[0]:
             self._keep_reserve()
-            done = learn_rows(self._state, x, y, out, done)
+            st, table, _ = self._bind()
+            done = learn_rows_at(table, x, y, out, done)
 
     def _split(self, row: np.ndarray, fresh: bool = False) -> Outputs:
         """Outputs per brick; a `fresh` row (nobody else holds it) of one brick is not copied."""
