@@ -158,10 +158,11 @@ class Network:
         self._pending = token = object()
 
         def finish() -> None:
-            if self._pending is not token:
+            # holding `st` here also keeps alive the arrays that `table` points into
+            if self._pending is not token or self._state is not st:
                 raise RuntimeError("finish() of a learn_split that is stale or already done")
             self._pending = None
-            backward(table, y)  # `st` lives as long as this closure: the row stays valid
+            backward(table, y)
 
         return self._split(out, fresh=True), finish
 
