@@ -15,13 +15,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from hanami_rt.core import Network
-from hanami_rt.idx import read_idx
 from tests.api.support import ADMIN_PASSWORD, TEMPLATE, make_settings
 from tests.e2e.support import LiveServer, bearer
+from tests.mnist import subset
 
 pytestmark = pytest.mark.e2e
-
-MNIST_FIXTURE = Path(__file__).parent.parent / "fixtures" / "mnist"
 
 
 class Site:
@@ -58,10 +56,9 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def digit_five() -> np.ndarray:
-    """The first 5 of the MNIST training subset in tests/fixtures/mnist (28x28, 0-255)."""
-    labels = read_idx(MNIST_FIXTURE / "train-labels-idx1-ubyte.gz")
-    images = read_idx(MNIST_FIXTURE / "train-images-idx3-ubyte.gz")
-    return images[int(np.argmax(labels == 5))].astype(np.float32)
+    """The first 5 of the MNIST training subset in tests/fixtures/mnist (784 pixels, 0-255)."""
+    images, labels = subset("train")
+    return images[int(np.argmax(labels == 5))]
 
 
 def learn_frame(cluster: str, rid: int, image: np.ndarray, digit: int) -> bytes:
