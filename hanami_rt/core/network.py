@@ -106,6 +106,13 @@ class Network:
         # a State and the table row describing it, for the one-sample kernels (kernels/table.py)
         self._binding: tuple[State | None, np.ndarray] = (None, new_table(1))
 
+    def __getstate__(self) -> dict[str, Any]:
+        """For copy and pickle: a table row holds raw addresses of this object's arrays, so a
+        copy starts without one (its first kernel call writes its own)."""
+        state = self.__dict__.copy()
+        state["_binding"] = (None, new_table(1))
+        return state
+
     # ---- construction ---------------------------------------------------------------------
 
     @classmethod

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numba
+import pytest
 
 from hanami_rt.core.kernels import flags
 from hanami_rt.core.kernels.cycle import learn_rows
@@ -105,3 +106,16 @@ def test_editing_a_callee_recompiles_its_cached_callers(tmp_path: Path) -> None:
     assert edited != text
     source.write_text(edited)
     assert run() != before
+
+
+def test_the_stamp_survives_numbas_config_reload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """numba reloads its config when a NUMBA_* variable changed (at the next compile); a kernel
+    decorated after that, as `serve()`'s cfunc is on first use, must still get the stamp."""
+    monkeypatch.setenv("NUMBA_OPT", "2")
+    numba.core.config.reload_config()
+    try:
+        late = numba.njit(cache=True)(forward.py_func)
+        assert type(late._cache._impl._locator).__module__ == flags.__name__
+    finally:
+        monkeypatch.delenv("NUMBA_OPT")
+        numba.core.config.reload_config()

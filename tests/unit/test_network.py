@@ -542,3 +542,22 @@ def test_forged_checkpoints_are_refused_or_safe() -> None:
             copy.learn_many(x, y)
         loaded += 1
     assert refused > 0 and loaded > 0
+
+
+def test_a_copied_or_pickled_network_learns_on_its_own_arrays() -> None:
+    """A copy must not reach the original's arrays through the table row its kernels use."""
+    import copy
+    import pickle
+
+    x, y = data(12, seed=31)
+    original = trained(seed=6)
+    original.learn(x[0], y[0])  # the original has written its table row
+    before = original.to_bytes()
+    for clone in (copy.deepcopy(original), pickle.loads(pickle.dumps(original))):
+        twin = Network.from_bytes(before)
+        for row, expected in zip(x[1:], y[1:], strict=True):
+            np.testing.assert_array_equal(
+                clone.learn(row, expected)["y"], twin.learn(row, expected)["y"]
+            )
+        assert clone.to_bytes() == twin.to_bytes()
+        assert original.to_bytes() == before  # untouched by the clone's learning

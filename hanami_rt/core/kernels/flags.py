@@ -66,7 +66,7 @@ class _KernelStamp:
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> Any:
-        if Path(py_file).resolve().parent != KERNELS.resolve():
+        if Path(py_file).absolute().parent.resolve() != KERNELS.resolve():  # file links kept
             return None  # not a kernel: numba's own locators, unchanged
         return super().from_function(py_func, py_file)  # type: ignore[misc]
 
@@ -83,9 +83,9 @@ class KernelCacheUserWide(_KernelStamp, caching.UserWideCacheLocator):
     """In the user's cache directory otherwise."""
 
 
-_config: Any = numba.config  # its settings are set at run time, out of mypy's sight
-if not _config.CACHE_LOCATOR_CLASSES:  # a locator list set by the user is left alone
-    _config.CACHE_LOCATOR_CLASSES = ",".join(
-        [f"{__name__}.{cls.__name__}" for cls in _KernelStamp.__subclasses__()]
-        + [cls.__name__ for cls in caching.CacheImpl._locator_classes]
-    )
+# Ahead of numba's own locators in its default list, which it uses unless
+# NUMBA_CACHE_LOCATOR_CLASSES is set (then the user's list stands). Not through numba.config:
+# numba reloads its config when a NUMBA_* variable changed and would drop the setting, and
+# other libraries' caches keep their own lists.
+_DEFAULTS: list[Any] = caching.CacheImpl._locator_classes
+_DEFAULTS[:0] = [cls for cls in _KernelStamp.__subclasses__() if cls not in _DEFAULTS]
