@@ -375,18 +375,25 @@ class Session:
         if step is None:
             return False
         outputs, finish = step
+        sending: Started[None] | None = None
         try:
+            # the send runs now, up to a wait for a client not reading, and is awaited only
+            # after finish() applied the update and let go of the lock
+            sending = Started(
+                self._answer("learn", started, (encode_outputs(request.id, outputs), "ok"))
+            )
+        except Exception as exc:  # a server fault: the reply could not even start
+            log.error("learn %s: its reply failed", request.id, exc_info=exc)
+        finally:
             try:
-                # the send runs now, up to a wait for a client not reading, and is awaited
-                # only after finish() applied the update and let go of the lock
-                sending = Started(
-                    self._answer("learn", started, (encode_outputs(request.id, outputs), "ok"))
-                )
-            finally:
                 finish()
-            await sending
-        except Exception as exc:  # the update or the send failed after the reply began
-            log.error("learn %s failed after its reply began", request.id, exc_info=exc)
+            except Exception as exc:  # a server fault after the reply began
+                log.error("learn %s: the update failed", request.id, exc_info=exc)
+        if sending is not None:
+            try:
+                await sending
+            except Exception as exc:
+                log.error("learn %s: its reply failed", request.id, exc_info=exc)
         return True
 
     async def _infer_inline(

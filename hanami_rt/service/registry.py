@@ -186,8 +186,13 @@ class Registry:
             lock.release(True)
             raise
         forward_s = time.perf_counter() - started
+        finished = False
 
         def finish() -> None:
+            nonlocal finished
+            if finished:  # the lock may be someone else's by now: touch nothing
+                raise RuntimeError("finish() of an inline learn called twice")
+            finished = True
             begun = time.perf_counter()
             try:
                 update()

@@ -111,3 +111,18 @@ def test_an_inline_learn_on_a_deleted_cluster_is_refused_and_lets_go() -> None:
     with pytest.raises(NotFound):
         registry.infer_inline(cluster, x)
     assert not cluster.lock.writer and cluster.lock.readers == 0
+
+
+def test_a_second_finish_touches_nothing_the_next_holder_owns() -> None:
+    registry, cluster, x, y = _one_cluster()
+    first = registry.learn_inline(cluster, x, y)
+    assert first is not None
+    first[1]()
+    second = registry.learn_inline(cluster, x, y)  # the lock is the next learn's now
+    assert second is not None
+    with pytest.raises(RuntimeError, match="twice"):
+        first[1]()
+    assert cluster.lock.writer and cluster.generation == 1  # still held, nothing counted
+    second[1]()
+    assert not cluster.lock.writer and cluster.generation == 2
+    assert cluster.network.stats()["samples_learned"] == 2
