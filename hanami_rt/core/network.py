@@ -138,8 +138,8 @@ class Network:
         (`learn_split` needs two)."""
         x, y = self.prepare_learn(inputs, expected)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        st, table, kernels = self._bind()
-        if not kernels.learn_one(table, x.reshape(1, -1), y.reshape(1, -1), out, 0):
+        st, table = self.binding()
+        if not _kernels().learn_one(table, x.reshape(1, -1), y.reshape(1, -1), out, 0):
             raise RuntimeError("too few free section rows after making room")  # a bug
         return self._split(out[0], fresh=True)
 
@@ -154,12 +154,13 @@ class Network:
         out = np.empty(self._n_outputs, dtype=np.float32)
         x = self._plain_row(inputs, self.input_bricks)
         y = self._plain_row(expected, self.output_bricks)
-        st, table, kernels = self._bind()
+        st, table = self.binding()
+        kernels = _kernels()
         if x is None or y is None or kernels.checked_forward(table, x, y, out) != 0:
             # not the wire's shape, a bad value (prepare_learn raises the precise error) or
             # too little room (it makes room, which may give a new State)
             x, y = self.prepare_learn(inputs, expected)
-            st, table, kernels = self._bind()
+            st, table = self.binding()
             kernels.forward(table, x, out)
         backward = kernels.backward
         self._pending = token = object()
@@ -209,15 +210,15 @@ class Network:
         """Outputs for one sample; changes nothing in the network."""
         x = self._one(inputs, self.input_bricks, "input", _ANY)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
-        st, table, kernels = self._bind()  # `st` keeps the row's arrays alive for the call
-        kernels.infer(table, x.reshape(1, -1), out)
+        st, table = self.binding()  # `st` keeps the row's arrays alive for the call
+        _kernels().infer(table, x.reshape(1, -1), out)
         return self._split(out[0], fresh=True)
 
     def infer_many(self, inputs: Values) -> Outputs:
         """Outputs for 2-D rows, each output brick as an array of shape (rows, neurons)."""
         x = self._rows(inputs, self.input_bricks, "input", many=True)
         out = np.empty((x.shape[0], self._n_outputs), dtype=np.float32)
-        st, table, _ = self._bind()
+        st, table = self.binding()
         infer_rows_at(table, x, out)
         return self._split(out)
 
@@ -226,7 +227,7 @@ class Network:
         done = 0
         while done < x.shape[0]:
             self._keep_reserve()
-            st, table, _ = self._bind()
+            st, table = self.binding()
             done = learn_rows_at(table, x, y, out, done)
 
     def _split(self, row: np.ndarray, fresh: bool = False) -> Outputs:
@@ -240,17 +241,18 @@ class Network:
             at += size
         return result
 
-    def _bind(self) -> tuple[State, np.ndarray, _Kernels]:
-        """The State, a table row describing it (written again when the State changed: grown,
-        restored) and the one-sample kernels. Callers hold the returned State for as long as
-        a kernel may use the row, so its arrays cannot go away under it."""
+    def binding(self) -> tuple[State, np.ndarray]:
+        """The State and a table row describing it (kernels/table.py), written afresh when the
+        State changed (grown, restored). Whoever runs a kernel on the row holds the State
+        meanwhile, so its arrays cannot go away under it (the native threads keep both with
+        their job)."""
         st = self._state
         bound, table = self._binding
         if bound is not st:
             table = new_table(1)  # a fresh row: a call still using the old one keeps it
             write_row(table[0], st)
             self._binding = (st, table)
-        return st, table, _kernels()
+        return st, table
 
     def _one(
         self, values: Values, layout: dict[str, int], what: str, bounds: tuple[Any, Any]

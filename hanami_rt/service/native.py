@@ -1,11 +1,12 @@
 """Realtime learns and infers on native threads that never take the GIL.
 
-The thread side is `core/kernels/native._serve`. This side, on the event loop, keeps a table
-of the networks' array addresses (and the arrays alive), publishes jobs on each thread's ring
-and settles their futures when the thread's done eventfd wakes the loop. One hand-over costs
-the loop a few microseconds and the thread nothing else but the kernel: no GIL to wait for.
-Each network always runs on the same thread (its table slot picks it), and its cluster's lock
-decides what may be in flight for it (one learn, or infers) as for every other path.
+The thread side is `core/kernels/native._serve`. This side, on the event loop, publishes jobs
+on each thread's ring, each with the address of its network's table row (`Network.binding`,
+kept alive with the job together with the State it describes), and settles their futures when
+the thread's done eventfd wakes the loop. One hand-over costs the loop a few microseconds and
+the thread nothing else but the kernel: no GIL to wait for. Each network always runs on the
+same thread, and its cluster's lock decides what may be in flight for it (one learn, or
+infers) as for every other path.
 
 Used by one event loop (each ring has a single producer): the first to submit binds it.
 """
@@ -17,14 +18,12 @@ import atexit
 import contextlib
 import ctypes
 import os
-import weakref
 from collections import deque
 from typing import Any
 
 import numpy as np
 
 from hanami_rt.core import Network
-from hanami_rt.core.kernels import State
 from hanami_rt.core.kernels.direct import entry_point
 from hanami_rt.core.kernels.native import (
     CONTROL,
@@ -41,13 +40,10 @@ from hanami_rt.core.kernels.native import (
     RING,
     STATUS,
     STOP,
-    TABLE,
-    TABLE_ROWS,
     publish,
     rearm,
     serve,
 )
-from hanami_rt.core.kernels.table import new_table, write_row
 from hanami_rt.service.workers import run_to_end
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -62,22 +58,22 @@ FAILED = a kernel raised) and the CPU seconds the thread spent on it."""
 
 
 class NoRoom(Exception):
-    """A thread's ring (or the table) is full, the threads are closed, or the caller's event
-    loop is not the one they serve; the caller runs the work another way."""
+    """A thread's ring is full, the threads are closed, or the caller's event loop is not the
+    one they serve; the caller runs the work another way."""
 
 
 class _Thread:
     """One native thread: its control block, job ring and eventfds, and the futures of its
     published jobs in ring order (with the arrays each job reads or writes, kept alive)."""
 
-    def __init__(self, table: np.ndarray, ring: int) -> None:
+    def __init__(self, ring: int) -> None:
         self.control = np.zeros(CONTROL, dtype=np.int64)
         self.jobs = np.zeros((ring, JOB), dtype=np.int64)
         self.job_fd = os.eventfd(0, os.EFD_CLOEXEC)  # blocking: the thread sleeps in read()
         self.done_fd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         c = self.control
         c[JOB_FD], c[DONE_FD], c[RING] = self.job_fd, self.done_fd, ring
-        c[TABLE], c[TABLE_ROWS], c[JOBS] = table.ctypes.data, table.shape[0], self.jobs.ctypes.data
+        c[JOBS] = self.jobs.ctypes.data
         self.pending: deque[tuple[asyncio.Future[Done] | None, tuple[Any, ...]]] = deque()
         self.drained = 0
         # bound (and compiled or loaded) now: the loop's first job must not wait for numba
@@ -94,7 +90,7 @@ class _Thread:
     def submit(
         self, loop: asyncio.AbstractEventLoop, job: tuple[int, ...], keep: tuple[Any, ...]
     ) -> asyncio.Future[Done]:
-        """Publish one job (slot, kind, x, y, out addresses, n_in, n_out)."""
+        """Publish one job (row, kind, x, y, out addresses, n_in, n_out)."""
         if self._publish(self.control, self.jobs, *job) < 0:
             raise NoRoom
         future: asyncio.Future[Done] = loop.create_future()
@@ -134,15 +130,11 @@ class _Thread:
 class NativeWorkers:
     """`threads` native threads for one event loop; see the module docstring."""
 
-    def __init__(self, threads: int, *, ring: int = 256, slots: int = 4096) -> None:
-        self._table = new_table(slots)
-        self._owners: list[State | None] = [None] * slots  # what each table row points into
-        self._slots: weakref.WeakKeyDictionary[Network, int] = weakref.WeakKeyDictionary()
-        self._free = list(range(slots - 1, -1, -1))
+    def __init__(self, threads: int, *, ring: int = 256) -> None:
         self._threads: list[_Thread] = []
         try:
             for _ in range(threads):
-                self._threads.append(_Thread(self._table, ring))
+                self._threads.append(_Thread(ring))
         except BaseException:
             for started in self._threads:  # they must not outlive the arrays they read
                 started.stop()
@@ -192,31 +184,11 @@ class NativeWorkers:
             self._loop = loop
             for thread in self._threads:
                 loop.add_reader(thread.done_fd, thread.drain)
-        slot = self._slot(network)
-        thread = self._threads[slot % len(self._threads)]
-        addresses = (x.ctypes.data, y.ctypes.data, out.ctypes.data)
-        future = thread.submit(loop, (slot, kind, *addresses, x.size, out.size), (x, y, out))
+        state, row = network.binding()  # kept with the job: the row's arrays stay alive
+        thread = self._threads[hash(network) % len(self._threads)]
+        job = (row.ctypes.data, kind, x.ctypes.data, y.ctypes.data, out.ctypes.data)
+        future = thread.submit(loop, (*job, x.size, out.size), (x, y, out, state, row))
         return await run_to_end(future)
-
-    def _slot(self, network: Network) -> int:
-        """The network's table row, written again when its State changed (grown, say): no
-        job of it is in flight then, since its cluster lock is held alone."""
-        slot = self._slots.get(network)
-        if slot is None:
-            if not self._free:
-                raise NoRoom
-            slot = self._free.pop()
-            self._slots[network] = slot
-            weakref.finalize(network, self._release, slot)
-        state = network.state
-        if self._owners[slot] is not state:
-            write_row(self._table[slot], state)
-            self._owners[slot] = state
-        return slot
-
-    def _release(self, slot: int) -> None:
-        self._owners[slot] = None
-        self._free.append(slot)
 
     def close(self) -> None:
         """Finish published jobs and end the threads (blocks the caller until then)."""

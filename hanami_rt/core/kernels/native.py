@@ -5,8 +5,8 @@ a busy event loop holds it most of the time, so each hand-over waited for the lo
 halted core to take the GIL back and forth). `_serve`, compiled as a numba cfunc (`serve()`
 gives its address), is started with `pthread_create` (service/native.py): it reads jobs from
 a ring of int64 records in memory it shares with the event loop, runs `learn_rows` or
-`infer_rows` on the State whose array addresses a table holds, and marks the job done, all
-without touching a Python object.
+`infer_rows` on the State that the job's table row describes (the network's own row,
+kernels/table.py), and marks the job done, all without touching a Python object.
 
 Hand-over rules (single producer, the event loop; single consumer, the thread), with the
 atomics of kernels/intrinsics.py:
@@ -42,14 +42,14 @@ from hanami_rt.core.kernels.table import FIELDS, state_at
 
 # the control block: int64[CONTROL]
 TAIL, SLEEPING, DONE, NOTIFIED = 0, 1, 2, 3  # jobs published / thread asleep / jobs done / woken
-JOB_FD, DONE_FD, TABLE, TABLE_ROWS, JOBS, RING = 4, 5, 6, 7, 8, 9
-SCRATCH, CLOCK = 10, 12  # 8 bytes for eventfd reads and writes; 16 for a timespec
-DRAINED = 14  # jobs whose results the loop has taken (the loop's own count)
-EXITED = 15  # 1 once the thread has ended
-CONTROL = 16
+JOB_FD, DONE_FD, JOBS, RING = 4, 5, 6, 7
+SCRATCH, CLOCK = 8, 10  # 8 bytes for eventfd reads and writes; 16 for a timespec
+DRAINED = 12  # jobs whose results the loop has taken (the loop's own count)
+EXITED = 13  # 1 once the thread has ended
+CONTROL = 14
 
 # a job record: int64[JOB]
-SLOT, KIND, X, Y, OUT, N_IN, N_OUT, STATUS, CPU_NS = range(9)
+ROW, KIND, X, Y, OUT, N_IN, N_OUT, STATUS, CPU_NS = range(9)  # ROW: a table row's address
 JOB = 9
 LEARN, INFER, STOP = 0, 1, 2
 FAILED = -1  # a job's status when its kernel raised (an allocation failed, say)
@@ -66,12 +66,12 @@ def _thread_cpu_ns(control: np.ndarray, address: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _run(table: np.ndarray, job: np.ndarray) -> int:
+def _run(job: np.ndarray) -> int:
     """Run one job; its status: 1 done, 0 a learn that found too few free rows (it did
     nothing), FAILED when a kernel raised. An exception must not leave the thread: numba would
     print it and end the thread, and every job behind it would wait forever."""
     try:
-        st = state_at(table, job[SLOT])
+        st = state_at(carray(_i64(job[ROW]), (1, 2 * FIELDS), np.int64), 0)
         x = carray(_f32(job[X]), (1, job[N_IN]), np.float32)
         out = carray(_f32(job[OUT]), (1, job[N_OUT]), np.float32)
         if job[KIND] == LEARN:
@@ -90,7 +90,6 @@ def _serve(address: int) -> int:
     control = carray(_i64(address), (CONTROL,), np.int64)
     ring = control[RING]
     jobs = carray(_i64(control[JOBS]), (ring, JOB), np.int64)
-    table = carray(_i64(control[TABLE]), (control[TABLE_ROWS], 2 * FIELDS), np.int64)
     scratch = address + 8 * SCRATCH
     head = 0
     while True:
@@ -106,7 +105,7 @@ def _serve(address: int) -> int:
             atomic_store(control, EXITED, 1)
             return 0
         started = _thread_cpu_ns(control, address)
-        job[STATUS] = _run(table, job)
+        job[STATUS] = _run(job)
         job[CPU_NS] = _thread_cpu_ns(control, address) - started
         head += 1
         atomic_store(control, DONE, head)
@@ -129,7 +128,7 @@ def serve() -> int:
 def publish(
     control: np.ndarray,
     jobs: np.ndarray,
-    slot: int,
+    row: int,
     kind: int,
     x: int,
     y: int,
@@ -137,14 +136,14 @@ def publish(
     n_in: int,
     n_out: int,
 ) -> int:
-    """On the loop: append a job (x, y, out: addresses of float32 rows); its sequence number,
-    or -1 when every record is still in use."""
+    """On the loop: append a job (row: a table row's address; x, y, out: addresses of float32
+    rows); its sequence number, or -1 when every record is still in use."""
     tail = control[TAIL]
     ring = jobs.shape[0]
     if tail - control[DRAINED] >= ring:  # a record is reused only once its results are taken
         return -1
     job = jobs[tail % ring]
-    job[SLOT], job[KIND], job[X], job[Y], job[OUT] = slot, kind, x, y, out
+    job[ROW], job[KIND], job[X], job[Y], job[OUT] = row, kind, x, y, out
     job[N_IN], job[N_OUT], job[STATUS], job[CPU_NS] = n_in, n_out, 0, 0
     atomic_swap(control, TAIL, tail + 1)
     if atomic_load(control, SLEEPING) == 1:

@@ -6,9 +6,9 @@ the State from it as views that own nothing and count nothing. On the realtime p
 ~1.7 us off a learn's forward pass and ~1.2 us off its backward pass (MNIST-sized network).
 
 The price is the caller's: the State a row was written from must stay alive, and keep its
-arrays, for as long as a kernel may use the row. `Network` keeps the State it wrote its row
-from next to the row and writes a fresh row whenever its State changes (service/native.py
-does the same for its threads' table).
+arrays, for as long as a kernel may use the row. `Network.binding` keeps the State it wrote its
+row from next to the row and writes a fresh row whenever its State changes; the native threads
+(service/native.py) run on that same row, kept alive with their job.
 """
 
 from __future__ import annotations
