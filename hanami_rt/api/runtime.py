@@ -72,7 +72,7 @@ class Runtime:
     throttle: LoginThrottle
     scrypt: ScryptCost
     batch: Batch  # uploads, datasets, tasks, checkpoints
-    dispatcher: Dispatcher  # where websocket learns/infers run (inline or on a worker)
+    dispatcher: Dispatcher  # where websocket learns/infers run (inline, native thread, worker)
     busy_poll: BusyPoll  # the event loop's polling window after websocket replies
     sockets: OpenSockets = field(default_factory=OpenSockets)  # to close on revoked access
     ready: asyncio.Event = field(default_factory=asyncio.Event)

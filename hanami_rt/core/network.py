@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from hanami_rt.core.errors import InputError
 from hanami_rt.core.kernels import State, first_invalid
+from hanami_rt.core.kernels.cycle import EXPECTED_RANGE, INPUT_RANGE
 from hanami_rt.core.kernels.direct import entry_point
 from hanami_rt.core.kernels.state import (
     COOLDOWN,
@@ -55,9 +56,6 @@ Outputs = dict[str, npt.NDArray[np.float32]]
 _MAX_RESERVE = 1 << 16  # section rows kept free before each sample (see learn_rows)
 _MIN_CAPACITY = 64
 _F32 = np.dtype(np.float32)
-_F32_MAX = np.float32(np.finfo(np.float32).max)
-_ANY = (-_F32_MAX, _F32_MAX)  # an input may be any finite value
-_UNIT = (np.float32(0), np.float32(1))  # an expected value is a sigmoid's target
 
 
 class _Kernels(NamedTuple):
@@ -83,7 +81,7 @@ def _kernels() -> _Kernels:
         backward=entry_point(learn_backward_at, table, x),
         learn_one=entry_point(learn_rows_at, table, row, row, row, 0),
         infer=entry_point(infer_rows_at, table, row, row),
-        check=entry_point(first_invalid, x, *_ANY),
+        check=entry_point(first_invalid, x, *INPUT_RANGE),
     )
 
 
@@ -179,15 +177,15 @@ class Network:
         `learn_rows` on `state` learns it at once); `learn`, `learn_split` (unless its one
         kernel call checked a wire-shaped sample itself) and the native threads
         (service/native.py) start here. Bad input raises before anything changed."""
-        x = self._one(inputs, self.input_bricks, "input", _ANY)
-        y = self._one(expected, self.output_bricks, "expected", _UNIT)
+        x = self._one(inputs, self.input_bricks, "input", INPUT_RANGE)
+        y = self._one(expected, self.output_bricks, "expected", EXPECTED_RANGE)
         self._pending = None  # a learn_split's finish after this would update stale walks
         self._keep_reserve()
         return x, y
 
     def prepare_infer(self, inputs: Values) -> np.ndarray:
         """For an infer run elsewhere: the validated row for `infer_rows` on `state`."""
-        return self._one(inputs, self.input_bricks, "input", _ANY)
+        return self._one(inputs, self.input_bricks, "input", INPUT_RANGE)
 
     @property
     def output_width(self) -> int:
@@ -208,7 +206,7 @@ class Network:
 
     def infer(self, inputs: Values) -> Outputs:
         """Outputs for one sample; changes nothing in the network."""
-        x = self._one(inputs, self.input_bricks, "input", _ANY)
+        x = self._one(inputs, self.input_bricks, "input", INPUT_RANGE)
         out = np.empty((1, self._n_outputs), dtype=np.float32)
         st, table = self.binding()  # `st` keeps the row's arrays alive for the call
         _kernels().infer(table, x.reshape(1, -1), out)

@@ -95,6 +95,10 @@ def infer_rows(st: State, inputs: np.ndarray, out: np.ndarray) -> None:
 
 
 _F32_MAX = np.float32(np.finfo(np.float32).max)
+INPUT_RANGE = (-_F32_MAX, _F32_MAX)
+"""An input value may be any finite float32 (negative ones count as 0)."""
+EXPECTED_RANGE = (np.float32(0), np.float32(1))
+"""An expected value is a sigmoid's target."""
 
 
 @jit
@@ -103,9 +107,9 @@ def checked_forward(st: State, x: np.ndarray, y: np.ndarray, out: np.ndarray) ->
     realtime path: returns 0 when the forward pass ran, else why it did not (nothing changed):
     1 an input value is not finite, 2 an expected value is outside [0, 1] (or NaN), 3 fewer
     than config[RESERVE] section rows are free."""
-    if first_invalid(x, -_F32_MAX, _F32_MAX) >= 0:
+    if first_invalid(x, INPUT_RANGE[0], INPUT_RANGE[1]) >= 0:
         return 1
-    if first_invalid(y, np.float32(0), np.float32(1)) >= 0:
+    if first_invalid(y, EXPECTED_RANGE[0], EXPECTED_RANGE[1]) >= 0:
         return 2
     if free_rows(st) < int(st.config[RESERVE]):
         return 3
