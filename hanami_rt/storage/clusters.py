@@ -18,18 +18,17 @@ class ClusterRepository(ProjectScopedTable[ClusterRecord]):
     async def create(
         self, cluster_id: str, project_id: str, owner_id: str, name: str, template: str, seed: int
     ) -> ClusterRecord:
-        """Insert a cluster; Conflict when its name is taken in the project."""
-        created = utc_now()
+        """Insert a cluster; Conflict when its name is taken in the project or the project
+        is gone."""
+        record = ClusterRecord(
+            cluster_id, project_id, owner_id, name, template, seed, utc_now(), None
+        )
         with clash_is_conflict(
             f"project {project_id!r} already has a cluster named {name!r}; "
             "pick another name or delete that cluster"
         ):
-            await self._db.execute(
-                "INSERT INTO clusters (id, project_id, owner_id, name, template, seed, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (cluster_id, project_id, owner_id, name, template, seed, created),
-            )
-        return ClusterRecord(cluster_id, project_id, owner_id, name, template, seed, created, None)
+            await self._insert(record.__dict__)
+        return record
 
     async def mark_saved(self, cluster_id: str) -> None:
         """Record that the cluster's network was just persisted."""
