@@ -20,7 +20,15 @@ from tests.api.batch import (
     mnist_file,
     upload,
 )
-from tests.api.support import build_world, error_code, login, make_settings, runtime_of, start
+from tests.api.support import (
+    build_world,
+    create_project,
+    error_code,
+    login,
+    make_settings,
+    running,
+    runtime_of,
+)
 from tests.mnist import FOLDER
 
 
@@ -96,10 +104,8 @@ def test_resume_an_interrupted_upload(client: TestClient, admin: dict[str, str])
 
 
 def test_upload_limits_and_ranges(tmp_path: Path) -> None:
-    client = start(make_settings(tmp_path / "data", max_upload_bytes=100))
-    try:
-        client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-        admin = login(client, project="A")
+    with running(make_settings(tmp_path / "data", max_upload_bytes=100)) as client:
+        admin = create_project(client, "A")
         big = client.post("/v1/uploads", json={"size": 101}, headers=admin)
         assert big.status_code == 413 and error_code(big) == "too_large"
         upload_id = client.post("/v1/uploads", json={"size": 10}, headers=admin).json()["id"]
@@ -112,22 +118,16 @@ def test_upload_limits_and_ranges(tmp_path: Path) -> None:
             assert reply.status_code == 400 and error_code(reply) == "validation_error", bad
         assert client.delete(f"/v1/uploads/{upload_id}", headers=admin).status_code == 204
         assert client.get(f"/v1/uploads/{upload_id}", headers=admin).status_code == 404
-    finally:
-        client.__exit__(None, None, None)
 
 
 def test_unfinished_uploads_expire(tmp_path: Path) -> None:
-    client = start(make_settings(tmp_path / "data", upload_expiry_s=0.001))
-    try:
-        client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-        admin = login(client, project="A")
+    with running(make_settings(tmp_path / "data", upload_expiry_s=0.001)) as client:
+        admin = create_project(client, "A")
         upload_id = client.post("/v1/uploads", json={"size": 10}, headers=admin).json()["id"]
         assert client.get(f"/v1/uploads/{upload_id}", headers=admin).status_code == 404
         runtime = runtime_of(client)
         client.portal.call(runtime.batch.uploads.sweep)  # type: ignore[union-attr]
         assert not (runtime.settings.data_dir / "blobs" / "uploads" / upload_id).exists()
-    finally:
-        client.__exit__(None, None, None)
 
 
 IMAGES = np.zeros((2, 2, 2), dtype=np.uint8)

@@ -16,7 +16,14 @@ from starlette.testclient import TestClient
 
 from hanami_rt.settings import Settings
 from hanami_rt.telemetry.hub import Telemetry
-from tests.api.support import TEMPLATE, login, make_settings, running, runtime_of
+from tests.api.support import (
+    TEMPLATE,
+    create_project,
+    login,
+    make_settings,
+    running,
+    runtime_of,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -62,12 +69,6 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
 
-def with_project(client: TestClient) -> dict[str, str]:
-    admin = login(client)
-    assert client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=admin).is_success
-    return login(client, project="A")
-
-
 def create_cluster(client: TestClient, headers: dict[str, str], name: str = "c") -> str:
     reply = client.post("/v1/clusters", json={"name": name, "template": TEMPLATE}, headers=headers)
     assert reply.status_code == 201, reply.text
@@ -96,7 +97,7 @@ def ws_work(client: TestClient, headers: dict[str, str], cluster: str, learns: i
 
 
 def test_requests_are_counted_by_route_template_and_status(client: TestClient) -> None:
-    headers = with_project(client)
+    headers = create_project(client, "A")
     for cluster in ("no-such-1", "no-such-2"):
         assert client.get(f"/v1/clusters/{cluster}", headers=headers).status_code == 404
     assert client.get("/healthz").status_code == 200
@@ -133,7 +134,7 @@ def test_metrics_token(tmp_path: Path) -> None:
 def test_cluster_series_follow_work_and_vanish_on_delete(tmp_path: Path) -> None:
     no_rapl = host_settings(tmp_path, sysfs="sysfs-empty")  # energy is an estimate
     with running(no_rapl) as client:
-        headers = with_project(client)
+        headers = create_project(client, "A")
         cluster = create_cluster(client, headers)
         ws_work(client, headers, cluster, learns=3)
         telemetry_of(client).host.sampler.tick()  # settles the CPU time of that work
@@ -163,7 +164,7 @@ def test_cluster_series_follow_work_and_vanish_on_delete(tmp_path: Path) -> None
 
 def test_clusters_beyond_the_cap_share_one_label(tmp_path: Path) -> None:
     with running(host_settings(tmp_path, max_metric_clusters=1)) as client:
-        headers = with_project(client)
+        headers = create_project(client, "A")
         first, second = create_cluster(client, headers, "a"), create_cluster(client, headers, "b")
         scrape(client)  # the first live cluster takes the only slot
         ws_work(client, headers, second, learns=2)
@@ -177,7 +178,7 @@ def test_exposition_passes_promtool(client: TestClient) -> None:
     promtool = shutil.which("promtool")
     if promtool is None:
         pytest.skip("promtool not installed (Debian package 'prometheus'); exposition unchecked")
-    headers = with_project(client)
+    headers = create_project(client, "A")
     ws_work(client, headers, create_cluster(client, headers), learns=2)
     telemetry_of(client).host.sampler.tick()
     text = client.get("/metrics").content
@@ -195,7 +196,7 @@ def test_exposition_passes_promtool(client: TestClient) -> None:
 
 def test_measurements_are_four_rings_of_the_fixture_host(client: TestClient) -> None:
     telemetry_of(client).host.sampler.tick()
-    headers = with_project(client)
+    headers = create_project(client, "A")
     rings = {}
     for name in ("power", "cpu-frequency", "temperature"):
         reply = client.get(f"/v1/measurements/{name}", headers=headers)
@@ -268,7 +269,7 @@ def test_regulation_caps_idle_cpus_and_lifts_the_cap_for_work(tmp_path: Path) ->
         sample_interval_s=0.05,
     )
     with running(settings) as client:
-        headers = with_project(client)
+        headers = create_project(client, "A")
         cluster = create_cluster(client, headers)
         poll(lambda: max_freqs(sysfs) == {800000}, "lowering while idle")
         ws_work(client, headers, cluster, learns=1)

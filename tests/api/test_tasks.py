@@ -18,7 +18,7 @@ from tests.api.batch import (
     start_task,
     wait_task,
 )
-from tests.api.support import TEMPLATE, error_code, login, make_settings, start
+from tests.api.support import TEMPLATE, create_project, error_code, login, make_settings, start
 from tests.mnist import one_hot, subset
 
 H = dict[str, str]
@@ -209,8 +209,7 @@ def test_deleting_the_cluster_fails_its_task(client: TestClient, admin: H) -> No
 def test_a_restart_fails_the_running_task_with_a_reason(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data")
     client = start(settings)
-    client.post("/v1/projects", json={"id": "A", "name": "A"}, headers=login(client))
-    admin = login(client, project="A")
+    admin = create_project(client, "A")
     data = mnist_dataset(client, admin, "t10k", "t10k")
     cluster = create_cluster(client, admin, "c", TEMPLATE)
     task = start_task(client, admin, cluster, "train", data, epochs=1000)
