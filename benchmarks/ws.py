@@ -53,6 +53,13 @@ from wsclient import LeanSocket
 HIDDEN = 400
 DEPTH = 32
 CLIENTS, CLUSTERS = 16, 8
+SETTINGS = {
+    "inline_max_us": "ws_inline_max_us",
+    "workers": "worker_threads",
+    "native": "native_threads",
+    "busy_poll_us": "ws_busy_poll_us",
+}
+"""The options passed on to the hanami-rt server (argparse dest -> its setting), when given."""
 
 
 # ---- servers ------------------------------------------------------------------------------
@@ -90,14 +97,9 @@ def serve_hanami(args: argparse.Namespace) -> None:
         "persist_interval_s": 3600,
         "log_level": "warning",
     }
-    if args.inline_max_us is not None:
-        overrides["ws_inline_max_us"] = args.inline_max_us
-    if args.workers is not None:
-        overrides["worker_threads"] = args.workers
-    if args.native is not None:
-        overrides["native_threads"] = args.native
-    if args.busy_poll_us is not None:
-        overrides["ws_busy_poll_us"] = args.busy_poll_us
+    for name, setting in SETTINGS.items():
+        if getattr(args, name) is not None:
+            overrides[setting] = getattr(args, name)
     server = make_server(load_settings(env={}, overrides=overrides))
     _stack(server, args)
     server.run()
@@ -154,14 +156,9 @@ def _spawn(kind: str, port: int, data: Path, args: argparse.Namespace) -> subpro
     for name in ("ws", "loop", "http"):
         if getattr(args, name):
             cmd += [f"--{name}", getattr(args, name)]
-    if args.inline_max_us is not None:
-        cmd += ["--inline-max-us", str(args.inline_max_us)]
-    if args.workers is not None:
-        cmd += ["--workers", str(args.workers)]
-    if args.native is not None:
-        cmd += ["--native", str(args.native)]
-    if args.busy_poll_us is not None:
-        cmd += ["--busy-poll-us", str(args.busy_poll_us)]
+    for name in SETTINGS:
+        if getattr(args, name) is not None:
+            cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     if args.pin:
         cmd += ["--pin", args.pin]
     path = os.pathsep.join(filter(None, [str(Path.cwd()), os.environ.get("PYTHONPATH")]))
@@ -407,10 +404,7 @@ def run(args: argparse.Namespace) -> int:
     line = {
         "benchmark": "ws",
         "stack": stack,
-        "inline_max_us": args.inline_max_us,
-        "workers": args.workers,
-        "native": args.native,
-        "busy_poll_us": args.busy_poll_us,
+        **{name: getattr(args, name) for name in SETTINGS},
         "pinned": args.pin,
         "client": args.client,
         "network": f"784-{HIDDEN}-10",
