@@ -11,6 +11,7 @@ import httpx
 import msgpack
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -213,21 +214,17 @@ def test_crowding_connections_learn_on_native_threads_exactly_as_a_network_would
         results = asyncio.run(scenario())
         native = server.runtime.registry.native
         assert native is not None and native.jobs_done > 0
-        metrics = httpx.get(f"{server.url}/metrics").text
-        routed = {
-            line.split('"')[1]: float(line.split()[-1])
-            for line in metrics.splitlines()
-            if line.startswith("hanami_ws_routes_total{")
-        }
+        samples = [
+            sample
+            for family in text_string_to_metric_families(httpx.get(f"{server.url}/metrics").text)
+            for sample in family.samples
+        ]
+        routed = {s.labels["route"]: s.value for s in samples if s.name == "hanami_ws_routes_total"}
         assert routed.get("native", 0) + routed.get("inline", 0) == 240  # 4 clients x 60
         assert routed["native"] == native.jobs_done
         # between requests the event loop polled instead of sleeping (ws_busy_poll_us)
-        polled = [
-            line
-            for line in metrics.splitlines()
-            if line.startswith("hanami_ws_busy_poll_seconds_total")
-        ]
-        assert polled and float(polled[0].split()[-1]) > 0, polled
+        polled = [s.value for s in samples if s.name == "hanami_ws_busy_poll_seconds_total"]
+        assert polled and polled[0] > 0, polled
     for seed, got in enumerate(results):
         twin = Network.from_template(TEMPLATE, seed=seed)
         for rid, outputs in enumerate(got):
