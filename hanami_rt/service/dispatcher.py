@@ -87,9 +87,9 @@ class Dispatcher:
         done."""
         try:
             if expected is not None:
-                outputs, _ = await self._registry.learn_native(cluster, inputs, expected)
+                outputs = await self._registry.learn_native(cluster, inputs, expected)
             else:
-                outputs, _ = await self._registry.infer_native(cluster, inputs)
+                outputs = await self._registry.infer_native(cluster, inputs)
         finally:
             self.on_workers -= 1
         return outputs

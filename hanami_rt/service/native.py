@@ -44,6 +44,7 @@ from hanami_rt.core.kernels.native import (
     rearm,
     serve,
 )
+from hanami_rt.core.network import Outputs
 from hanami_rt.service.workers import run_to_end
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -154,7 +155,7 @@ class NativeWorkers:
             return False
         return self._loop is None or self._loop is asyncio.get_running_loop()
 
-    async def learn(self, network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Any, float]:
+    async def learn(self, network: Network, x: np.ndarray, y: np.ndarray) -> tuple[Outputs, float]:
         """Learn the prepared rows (`Network.prepare_learn`); the outputs and CPU seconds.
         Runs to its end even when the awaiting task is cancelled (the caller holds the
         cluster lock until then); NoRoom before anything started."""
@@ -166,7 +167,7 @@ class NativeWorkers:
             raise RuntimeError("the native learn found too few free section rows")
         return network.outputs_of(out), seconds
 
-    async def infer(self, network: Network, x: np.ndarray) -> tuple[Any, float]:
+    async def infer(self, network: Network, x: np.ndarray) -> tuple[Outputs, float]:
         """Infer the prepared row (`Network.prepare_infer`); the outputs and CPU seconds."""
         out = np.empty(network.output_width, dtype=np.float32)
         status, seconds = await self._run(network, INFER, x, x, out)

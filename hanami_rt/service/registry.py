@@ -227,13 +227,11 @@ class Registry:
         if self.on_work is not None:
             self.on_work(cluster.id, op, took, 1)
 
-    async def learn_native(
-        self, cluster: LiveCluster, inputs: Values, expected: Values
-    ) -> tuple[Outputs, float]:
+    async def learn_native(self, cluster: LiveCluster, inputs: Values, expected: Values) -> Outputs:
         """Learn one sample on a native thread (service/native.py) with the lock held alone
-        until it is done; the outputs of its forward pass and the CPU seconds it took. Bad
-        input raises before anything changed. Without a native thread that can take it (none,
-        a full ring, another event loop) a worker runs it."""
+        until it is done; the outputs of its forward pass (its CPU seconds go to the cluster's
+        cost and `on_work`). Bad input raises before anything changed. Without a native thread
+        that can take it (none, a full ring, another event loop) a worker runs it."""
         if not cluster.lock.try_acquire(True):
             await cluster.lock.acquire(True)
         try:
@@ -253,11 +251,11 @@ class Registry:
         finally:
             cluster.lock.release(True)
         self._ran(cluster, "learn", took)
-        return outputs, took
+        return outputs
 
-    async def infer_native(self, cluster: LiveCluster, inputs: Values) -> tuple[Outputs, float]:
+    async def infer_native(self, cluster: LiveCluster, inputs: Values) -> Outputs:
         """Infer one sample on a native thread (lock shared), or a worker as in
-        `learn_native`; outputs and CPU seconds."""
+        `learn_native`."""
         if not cluster.lock.try_acquire(False):
             await cluster.lock.acquire(False)
         try:
@@ -273,7 +271,7 @@ class Registry:
         finally:
             cluster.lock.release(False)
         self._ran(cluster, "infer", took)
-        return outputs, took
+        return outputs
 
     async def replace(self, cluster_id: str, network: Network) -> None:
         """Swap in another network (a restored checkpoint) once running work has finished."""
